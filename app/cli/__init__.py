@@ -1,0 +1,9 @@
+"""The `redline` command: one typer app; each area adds its commands from its own module."""
+
+from app.cli.groups import root
+
+
+def main() -> None:
+    import app.cli.commands  # noqa: F401  (importing it registers every command)
+
+    root()

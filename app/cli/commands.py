@@ -1,0 +1,3 @@
+"""Imports every command module so that its commands register on the typer apps. One line per area."""
+
+from app.cli import server  # noqa: F401

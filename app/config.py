@@ -1,0 +1,40 @@
+"""The one settings class: the only place that reads the environment."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = REPO_ROOT / "var"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{VAR_DIR / 'redline.db'}",
+        description="SQLAlchemy URL; the default is an embedded SQLite file under var/.",
+    )
+    redis_url: str | None = Field(
+        default=None, description="Celery broker; unset means the embedded worker on the database."
+    )
+    secret_key: str = Field(default="dev-insecure-change-me", description="Signs session cookies.")
+    anthropic_api_key: str | None = Field(default=None, description="Key for Claude auto-edit batches.")
+    anthropic_base_url: str | None = Field(
+        default=None, description="Anthropic-compatible endpoint; the SDK's own default when unset."
+    )
+    artifact_dir: str = Field(default=str(VAR_DIR / "artifacts"), description="Training artifacts.")
+    model_cache_dir: str = Field(
+        default=str(VAR_DIR / "models"), description="Converted bundled models (safetensors)."
+    )
+    lease_ttl_seconds: int = Field(default=900, description="How long an item lease lasts.")
+    secure_cookies: bool = Field(default=False, description="Mark cookies Secure (behind TLS).")
+    max_request_bytes: int = Field(default=2 * 1024**3, description="Largest accepted upload.")
+    max_text_chars: int = Field(default=200_000, description="Longest accepted edit text.")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

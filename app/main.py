@@ -1,0 +1,23 @@
+"""The FastAPI application factory: routers, static files, security headers."""
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.config import REPO_ROOT, get_settings
+from app.routes import ROUTERS
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="Redline",
+        description="Fine-grained RLHF from minimal edits: annotation, token labels, training jobs.",
+        version="0.1.0",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.mount("/static", StaticFiles(directory=REPO_ROOT / "static"), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

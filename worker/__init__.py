@@ -1,0 +1,1 @@
+"""Celery app and its thin tasks: alignment labels, Claude batches, training jobs."""

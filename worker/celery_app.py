@@ -1,0 +1,44 @@
+"""The one Celery app. It knows only the settings; the web side sends tasks by name through it."""
+
+from celery import Celery
+
+from app.config import Settings, get_settings
+
+# Task modules, imported by the worker process only (the web app never imports them).
+TASK_MODULES = ["worker.tasks"]
+
+
+def broker_url(settings: Settings) -> str:
+    """Redis when configured; otherwise kombu's SQLAlchemy transport on the app's own database,
+    so the embedded default still runs tasks in a separate worker process."""
+    if settings.redis_url:
+        return settings.redis_url
+    return "sqla+" + settings.database_url
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("redline", broker=broker_url(settings), include=TASK_MODULES)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        result_backend=None,
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        task_default_queue="default",
+        task_routes={"redline.training.*": {"queue": "gpu"}},
+        # Redis: a task not acked within this window is redelivered to another worker.
+        broker_transport_options={"visibility_timeout": 3600},
+        timezone="UTC",
+    )
+    return app
+
+
+celery_app = make_celery(get_settings())
+
+
+def send_task(name: str, *args, **kwargs):
+    """Send a task by name; callers commit their transaction first so the worker sees the row."""
+    return celery_app.send_task(name, args=args, kwargs=kwargs)
