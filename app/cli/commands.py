@@ -1,3 +1,4 @@
 """Imports every command module so that its commands register on the typer apps. One line per area."""
 
 from app.cli import server  # noqa: F401
+from app.cli import data_export  # noqa: F401
