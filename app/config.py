@@ -25,7 +25,13 @@ class Settings(BaseSettings):
     anthropic_base_url: str | None = Field(
         default=None, description="Anthropic-compatible endpoint; the SDK's own default when unset."
     )
-    artifact_dir: str = Field(default=str(VAR_DIR / "artifacts"), description="Training artifacts.")
+    artifact_dir: str = Field(
+        default=str(VAR_DIR / "artifacts"),
+        description="Where job artifacts and exports are kept: a local path or an fsspec URL (s3://...).",
+    )
+    job_heartbeat_timeout_s: float = Field(
+        default=60.0, description="A running job with no heartbeat for this long is marked failed."
+    )
     model_cache_dir: str = Field(
         default=str(VAR_DIR / "models"), description="Converted bundled models (safetensors)."
     )
@@ -33,6 +39,22 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (behind TLS).")
     max_request_bytes: int = Field(default=2 * 1024**3, description="Largest accepted upload.")
     max_text_chars: int = Field(default=200_000, description="Longest accepted edit text.")
+
+
+    @property
+    def artifacts_are_local(self) -> bool:
+        return "://" not in self.artifact_dir or self.artifact_dir.startswith("file://")
+
+    @property
+    def local_artifact_dir(self) -> Path:
+        """Local files: the artifact directory itself, or a staging area under var/ for a remote store."""
+        if self.artifacts_are_local:
+            return Path(self.artifact_dir.removeprefix("file://"))
+        return VAR_DIR / "artifacts-staging"
+
+    @property
+    def job_work_dir(self) -> Path:
+        return self.local_artifact_dir / "jobs"
 
 
 @lru_cache

@@ -5,7 +5,7 @@ from celery import Celery
 from app.config import Settings, get_settings
 
 # Task modules, imported by the worker process only (the web app never imports them).
-TASK_MODULES = ["worker.tasks"]
+TASK_MODULES = ["worker.tasks_training"]
 
 
 def broker_url(settings: Settings) -> str:
@@ -32,6 +32,8 @@ def make_celery(settings: Settings) -> Celery:
         # Redis: a task not acked within this window is redelivered to another worker.
         broker_transport_options={"visibility_timeout": 3600},
         timezone="UTC",
+        # Run by a worker started with --beat: marks failed the jobs whose worker died.
+        beat_schedule={"reap-stale-training-jobs": {"task": "redline.training.reap_stale", "schedule": 15.0}},
     )
     return app
 

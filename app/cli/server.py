@@ -35,6 +35,7 @@ def worker(
     queues: str = typer.Option("default", help="Comma-separated queues, e.g. 'default' or 'gpu'."),
     concurrency: int = typer.Option(2, help="Worker processes."),
     pool: str = typer.Option("prefork", help="Celery pool: prefork, threads or solo."),
+    beat: bool = typer.Option(False, help="Also run the periodic tasks (one worker per deployment)."),
 ) -> None:
     """Run a Celery worker (Redis when REDIS_URL is set, otherwise the embedded database broker)."""
     settings = get_settings()
@@ -42,4 +43,6 @@ def worker(
     typer.echo(f"worker on queues {queues} via {broker}", err=True)
     cmd = [sys.executable, "-m", "celery", "-A", "worker.celery_app:celery_app", "worker",
            "-Q", queues, "-c", str(concurrency), "-P", pool, "--loglevel", "INFO", "-n", f"redline-{queues}@%h"]
+    if beat:
+        cmd.append("-B")
     raise typer.Exit(subprocess.call(cmd))

@@ -41,7 +41,7 @@ class ExportFiles:
 
 
 def export_dir(settings: Settings, export_id: str) -> Path:
-    return Path(settings.artifact_dir) / "exports" / export_id
+    return settings.local_artifact_dir / "exports" / export_id
 
 
 def find_dataset(session: Session, ref: str | int) -> Dataset:
