@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from app.routes import health
+from app.routes import exports, health, jobs
 
-ROUTERS: list[APIRouter] = [health.router]
+ROUTERS: list[APIRouter] = [health.router, exports.router, jobs.router]

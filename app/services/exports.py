@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.db import get_sessionmaker
 from app.models import Dataset, Edit, EditStatus, Export, Item, User
+from app.services.errors import ServiceError
 from app.services.export_writers import FORMATS, write_rows
 
 VIEWS = ("token-labels", "preference", "original-pairs")
@@ -28,8 +29,14 @@ EXPORTED_STATUSES = (EditStatus.submitted, EditStatus.accepted)
 LABEL_CHUNK = 256
 
 
-class ExportError(ValueError):
+class ExportError(ServiceError):
     """An export request that cannot be served; the message names the problem."""
+
+    status_code = 422
+
+
+class DatasetNotFound(ExportError):
+    status_code = 404
 
 
 @dataclass
@@ -52,7 +59,7 @@ def find_dataset(session: Session, ref: str | int) -> Dataset:
     if dataset is None and isinstance(ref, str):
         dataset = session.scalars(select(Dataset).where(Dataset.name == ref)).first()
     if dataset is None:
-        raise ExportError(f"dataset {ref!r} not found")
+        raise DatasetNotFound(f"dataset {ref!r} not found")
     return dataset
 
 

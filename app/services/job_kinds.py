@@ -7,15 +7,19 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.services.errors import ServiceError
+
 PRESETS = ("cpu-tiny", "smollm2-cpu", "gpu", "gpu-multi")
 
 
-class JobConfigError(ValueError):
-    """A job config that the trainer would refuse; `errors` name the fields."""
+class JobConfigError(ServiceError):
+    """A job config that the trainer would refuse; `errors` name the fields (422)."""
+
+    status_code = 422
 
     def __init__(self, errors: list[dict[str, str]]):
         self.errors = errors
-        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
+        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
 
 
 @dataclass(frozen=True)

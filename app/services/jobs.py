@@ -10,14 +10,15 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.models import Export, TrainingJob, User
+from app.services.errors import Conflict
 from app.services.job_kinds import JobConfigError, get_kind, preset_config, validate_config
 
 FINAL_STATES = ("succeeded", "failed", "cancelled")
 TASK_NAME = "redline.training.run_job"
 
 
-class JobError(ValueError):
-    """A job request that cannot be served; the message names the problem."""
+class JobError(Conflict):
+    """A job action that its state does not allow (409)."""
 
 
 def submit_job(
