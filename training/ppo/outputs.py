@@ -85,6 +85,7 @@ def plot_metrics(rows: list[dict[str, Any]], path: Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     shown = [(key, title) for key, title in PLOTTED if any(row.get(key) is not None for row in rows)]
     columns = 4
@@ -95,6 +96,7 @@ def plot_metrics(rows: list[dict[str, Any]], path: Path) -> Path:
         ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", markersize=3)
         ax.set_title(title)
         ax.set_xlabel("PPO step")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(shown):]:
         ax.axis("off")

@@ -11,7 +11,6 @@ from torch import nn
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from training.ppo.config import PPOConfig
-from training.reward.model import resolve_model_dir  # noqa: F401  ('tiny', 'bundled' or a path)
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 

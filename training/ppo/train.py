@@ -26,7 +26,6 @@ from training.ppo.policy import (
     build_policy,
     load_policy_tokenizer,
     reference_logits,
-    resolve_model_dir,
     save_policy,
     token_entropy,
     token_logprobs,
@@ -35,6 +34,7 @@ from training.ppo.prompts import PromptSampler, load_prompts
 from training.ppo.rewards import build_rewards, estimate_kl
 from training.ppo.rollout import Rollout, decode_responses, encode_prompts, sample_responses
 from training.ppo.scoring import RewardScorer, check_scorers, load_scorers, needed_scorers, score_rollout
+from training.reward.model import resolve_model_dir
 
 StepCallback = Callable[[dict[str, Any]], None]
 
