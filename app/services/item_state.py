@@ -1,0 +1,55 @@
+"""An item's workflow state, derived from its edits: open -> submitted -> accepted; flagged aside.
+
+`open` items are offered by the queue; `submitted` ones wait for review; `accepted` ones are done;
+`flagged` ones wait for an admin. A rejection sends an item back to `open`.
+"""
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from app.models import Dataset, Edit, EditStatus, Item
+
+OPEN, SUBMITTED, ACCEPTED, FLAGGED = "open", "submitted", "accepted", "flagged"
+# Edits that count toward an item's annotations (a superseded edit lives on in its modified successor).
+DONE_STATUSES = (EditStatus.submitted, EditStatus.accepted)
+
+
+def lock_item(session: Session, item_id: int) -> Item | None:
+    """The item, locked for the rest of the transaction, so writes to it and its edits happen one at a time.
+
+    PostgreSQL: a row lock (SELECT ... FOR UPDATE). SQLite has no row locks: a no-op UPDATE takes the
+    database's write lock now, before anything is read, so no other writer can slip in between."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE items SET state = state WHERE id = :id"), {"id": item_id})
+        return session.get(Item, item_id, populate_existing=True)
+    return session.get(Item, item_id, with_for_update=True, populate_existing=True)
+
+
+def take_write_lock(session: Session) -> None:
+    """SQLite only: take the database write lock now (see lock_item); a no-op on PostgreSQL."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE datasets SET id = id WHERE 1 = 0"))
+
+
+def count_done(session: Session, item_id: int, status: tuple[EditStatus, ...] = DONE_STATUSES) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Edit).where(Edit.item_id == item_id, Edit.status.in_(status))
+    ) or 0
+
+
+def refresh_item_state(session: Session, item: Item) -> str:
+    """Recompute `item.state` from its edits (a flagged item stays flagged until an admin clears it)."""
+    session.flush()
+    if item.flag is not None:
+        item.state = FLAGGED
+        return item.state
+    needed = session.scalar(select(Dataset.annotations_per_item).where(Dataset.id == item.dataset_id)) or 1
+    accepted = count_done(session, item.id, (EditStatus.accepted,))
+    done = count_done(session, item.id)
+    if accepted >= needed:
+        item.state = ACCEPTED
+    elif done >= needed:
+        item.state = SUBMITTED
+    else:
+        item.state = OPEN
+    return item.state
