@@ -4,7 +4,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.config import REPO_ROOT, get_settings
+from app.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from app.routes import ROUTERS
+from app.routes.errors import install_error_handlers
 
 
 def create_app() -> FastAPI:
@@ -20,4 +22,7 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=REPO_ROOT / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, settings=settings)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)  # outermost: headers on every reply
     return app
