@@ -1,0 +1,57 @@
+"""The inline diff stream: removed tokens struck before the edit's tokens, every character escaped."""
+
+from itertools import pairwise
+
+from app.web.diffview import DELETED, INSERTED, SAME, Hunk, Token, build_inline_diff, render_pieces
+
+
+def _tokens(text: str, cuts: list[int], labels: list[int]) -> list[Token]:
+    bounds = [0, *cuts, len(text)]
+    return [Token(a, b, lab) for (a, b), lab in zip(pairwise(bounds), labels, strict=True)]
+
+
+def test_replaced_word_is_struck_then_inserted_in_place():
+    original, edited = "the cat sat", "the dog sat"
+    orig = _tokens(original, [3, 7], [0, -1, 0])  # "the", " cat", " sat"
+    edit = _tokens(edited, [3, 7], [0, 1, 0])
+    diff = build_inline_diff(original, edited, [Hunk(4, 7, 4, 7)], orig, edit)
+    assert [(p.kind, p.text) for p in diff.pieces] == [
+        (SAME, "the"), (DELETED, " cat"), (INSERTED, " dog"), (SAME, " sat")]
+    assert (diff.negative, diff.positive, diff.hunks) == (1, 1, 1)
+
+
+def test_pure_deletion_and_insertion_keep_order_and_newlines():
+    original, edited = "a\nb\nc", "a\nc\nd"
+    # tokens: "a", "\n", "b", "\n", "c"  ->  "a", "\n", "c", "\n", "d"
+    orig = _tokens(original, [1, 2, 3, 4], [0, 0, -1, -1, 0])
+    edit = _tokens(edited, [1, 2, 3, 4], [0, 0, 0, 1, 1])
+    hunks = [Hunk(2, 4, 2, 2), Hunk(5, 5, 3, 5)]
+    diff = build_inline_diff(original, edited, hunks, orig, edit)
+    assert "".join(p.text for p in diff.pieces if p.kind != DELETED) == edited
+    assert "".join(p.text for p in diff.pieces if p.kind == DELETED) == "b\n"
+    assert [p.kind for p in diff.pieces] == [SAME, SAME, DELETED, DELETED, SAME, INSERTED, INSERTED]
+    html = render_pieces(diff)
+    assert '<del class="tok" data-label="-1"><span class="nl" aria-hidden="true"></span>\n</del>' in html
+
+
+def test_tokens_sharing_offsets_show_their_text_once():
+    original, edited = "x", "x🙂"
+    orig = [Token(0, 1, 0)]
+    edit = [Token(0, 1, 0), Token(1, 2, 1), Token(1, 2, 1)]  # two byte tokens of one character
+    diff = build_inline_diff(original, edited, [Hunk(1, 1, 1, 2)], orig, edit)
+    assert [(p.kind, p.text) for p in diff.pieces] == [(SAME, "x"), (INSERTED, "🙂")]
+    assert diff.positive == 2  # the counts are the labels, whatever the display merges
+
+
+def test_without_tokens_the_word_hunks_are_shown():
+    diff = build_inline_diff("one two", "one three", [Hunk(4, 7, 4, 9)])
+    assert [(p.kind, p.text) for p in diff.pieces] == [(SAME, "one "), (DELETED, "two"), (INSERTED, "three")]
+    assert diff.negative is None and diff.changed_tokens is None
+
+
+def test_markup_in_texts_is_escaped():
+    original, edited = "<b>", "<script>alert(1)</script>"
+    diff = build_inline_diff(original, edited, [Hunk(0, 3, 0, len(edited))])
+    html = str(render_pieces(diff))
+    assert "<script>" not in html and "<b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
