@@ -5,7 +5,7 @@ from celery import Celery
 from app.config import Settings, get_settings
 
 # Task modules, imported by the worker process only (the web app never imports them).
-TASK_MODULES = ["worker.tasks_training"]
+TASK_MODULES = ["worker.tasks_training", "worker.tasks_labels"]
 
 
 def broker_url(settings: Settings) -> str:

@@ -5,3 +5,4 @@ from app.cli import data_export  # noqa: F401
 from app.cli import demo  # noqa: F401
 from app.cli import jobs  # noqa: F401
 from app.cli import data_import  # noqa: F401
+from app.cli import users  # noqa: F401

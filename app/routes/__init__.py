@@ -2,6 +2,18 @@
 
 from fastapi import APIRouter
 
-from app.routes import exports, health, jobs
+from app.routes import align, auth, datasets, exports, health, items, jobs, queue, review, tokens, users
 
-ROUTERS: list[APIRouter] = [health.router, exports.router, jobs.router]
+ROUTERS: list[APIRouter] = [
+    health.router,
+    exports.router,
+    jobs.router,
+    align.router,
+    auth.router,
+    datasets.router,
+    items.router,
+    queue.router,
+    review.router,
+    tokens.router,
+    users.router,
+]

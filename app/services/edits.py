@@ -92,8 +92,8 @@ def grade(session: Session, item: Item, edited_text: str) -> tuple[list[Any], di
     """(hunks, stats, minimality) of an edit of `item`, computed here from the two texts."""
     dataset = session.get(Dataset, item.dataset_id)
     assert dataset is not None
-    hunks, stats = edit_figures(item.rejected, edited_text)
-    verdict = assess(stats, len(hunks), dataset)
+    hunks, stats = edit_figures(item.rejected, edited_text, dataset.tokenizer)
+    verdict = assess(stats, dataset)
     return hunks, {**stats, "minimality": verdict.to_dict()}, verdict
 
 

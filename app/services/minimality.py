@@ -21,9 +21,11 @@ class Minimality:
     original_words: int
     """Words in the original response."""
     edit_ratio: float
-    """changed_words / original_words (0 for an unchanged text)."""
+    """Changed characters of both sides over all characters of both sides (0 unchanged, 1 rewritten)."""
     hunks: int
     """Contiguous changed regions."""
+    changed_tokens: int
+    """Tokens labelled -1 in the original plus tokens labelled +1 in the edit."""
     level: str
     """ok, soft (warn) or hard (refuse unless needs_rewrite)."""
     reasons: list[str] = field(default_factory=list)
@@ -31,29 +33,23 @@ class Minimality:
 
     def to_dict(self) -> dict[str, Any]:
         return {"changed_words": self.changed_words, "original_words": self.original_words,
-                "edit_ratio": self.edit_ratio, "hunks": self.hunks, "level": self.level, "reasons": self.reasons}
+                "edit_ratio": self.edit_ratio, "hunks": self.hunks, "changed_tokens": self.changed_tokens, "level": self.level, "reasons": self.reasons}
 
 
-def _int(stats: dict[str, Any], *keys: str) -> int:
-    for key in keys:
-        if key in stats and stats[key] is not None:
-            return int(stats[key])
-    return 0
+def assess(stats: dict[str, Any], dataset: Dataset) -> Minimality:
+    """Grade an edit's stats (training.alignment.AlignmentStats as a dict) against `dataset`'s thresholds.
 
-
-def assess(stats: dict[str, Any], hunk_count: int, dataset: Dataset) -> Minimality:
-    """Grade an edit's stats (from diffing.edit_figures) against `dataset`'s thresholds."""
-    changed = _int(stats, "changed_words")
-    if not changed:
-        changed = _int(stats, "removed_words") + _int(stats, "inserted_words")
-    original_words = _int(stats, "original_words")
-    ratio = changed / original_words if original_words else (1.0 if changed else 0.0)
-    reasons: list[str] = []
+    Changed words are the words removed plus the words inserted (the word-level Indel distance: a
+    replaced word counts twice); the edit ratio is the alignment's share of changed characters."""
+    changed = int(stats["changed_words_original"]) + int(stats["changed_words_edited"])
+    original_words = int(stats["words_original"])
+    ratio = float(stats["edit_ratio"])
     level = OK
     if changed > dataset.hard_max_changed_words or ratio > dataset.hard_max_edit_ratio:
         level = HARD
     elif changed > dataset.soft_max_changed_words or ratio > dataset.soft_max_edit_ratio:
         level = SOFT
+    reasons: list[str] = []
     if level != OK:
         soft = level == SOFT
         max_words = dataset.soft_max_changed_words if soft else dataset.hard_max_changed_words
@@ -61,6 +57,7 @@ def assess(stats: dict[str, Any], hunk_count: int, dataset: Dataset) -> Minimali
         if changed > max_words:
             reasons.append(f"{changed} changed words (limit {max_words})")
         if ratio > max_ratio:
-            reasons.append(f"{ratio:.0%} of the response changed (limit {max_ratio:.0%})")
+            reasons.append(f"{ratio:.0%} of the text changed (limit {max_ratio:.0%})")
     return Minimality(changed_words=changed, original_words=original_words, edit_ratio=round(ratio, 4),
-                      hunks=hunk_count, level=level, reasons=reasons)
+                      hunks=int(stats["hunks"]), changed_tokens=int(stats["changed_tokens_original"])
+                      + int(stats["changed_tokens_edited"]), level=level, reasons=reasons)
