@@ -14,7 +14,6 @@ from typing import Any, BinaryIO, cast
 
 from sqlalchemy import Insert, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
@@ -140,17 +139,16 @@ def _user_id(user: User | int | None) -> int | None:
 
 
 def _get_or_create_dataset(session: Session, name: str, user_id: int | None) -> tuple[Dataset, bool]:
+    """The dataset named `name`, created if new. ON CONFLICT DO NOTHING rather than a savepoint: a
+    concurrent import may create the same name first, and SQLite's driver mishandles savepoints."""
     query = select(Dataset).where(Dataset.name == name)
     dataset = session.scalars(query).first()
     if dataset is not None:
         return dataset, False
-    try:
-        with session.begin_nested():  # a savepoint: a concurrent import may create the same name first
-            dataset = Dataset(name=name, created_by_id=user_id)
-            session.add(dataset)
-        return dataset, True
-    except IntegrityError:
-        return session.scalars(query).one(), False
+    table = cast(Table, Dataset.__table__)
+    stmt = _dialect_insert(session, table).values(name=name, created_by_id=user_id)
+    new_id = session.execute(stmt.on_conflict_do_nothing().returning(table.c.id)).scalar()
+    return session.scalars(query).one(), new_id is not None
 
 
 def _load(
@@ -205,12 +203,16 @@ def _insert(session: Session, report: ImportReport, pairs: list[PreferencePair])
 
 def _insert_ignoring_duplicates(session: Session) -> Insert:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: either unique key (external id, content) skips."""
-    dialect = session.get_bind().dialect.name
     table = cast(Table, Item.__table__)
+    return _dialect_insert(session, table).on_conflict_do_nothing().returning(table.c.id)
+
+
+def _dialect_insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
+    dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing().returning(table.c.id)
+        return postgresql.insert(table)
     if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing().returning(table.c.id)
+        return sqlite.insert(table)
     raise NotImplementedError(f"imports support PostgreSQL and SQLite, not {dialect}")
 
 
