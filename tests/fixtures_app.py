@@ -100,19 +100,24 @@ def item_rows(n: int, prefix: str = "item") -> list[dict[str, Any]]:
     ]
 
 
+def create_dataset(session: Session, name: str, n_items: int = 5, **settings: Any) -> Dataset:
+    """A committed dataset with n simple items; `settings` are Dataset columns (thresholds...)."""
+    dataset = Dataset(name=name, **settings)
+    session.add(dataset)
+    session.flush()
+    for row in item_rows(n_items, dataset.name):
+        digest = hashlib.sha256((row["prompt"] + "\0" + row["rejected"]).encode()).hexdigest()
+        session.add(Item(dataset_id=dataset.id, content_hash=digest, **row))
+    session.commit()
+    return dataset
+
+
 @pytest.fixture
 def make_dataset(session: Session) -> Callable[..., Dataset]:
     """make_dataset(n_items=5, name=None, **settings): a dataset with n simple items."""
     counter = iter(range(1_000_000))
 
     def make(n_items: int = 5, name: str | None = None, **settings: Any) -> Dataset:
-        dataset = Dataset(name=name or f"ds-{next(counter)}", **settings)
-        session.add(dataset)
-        session.flush()
-        for row in item_rows(n_items, dataset.name):
-            digest = hashlib.sha256((row["prompt"] + "\0" + row["rejected"]).encode()).hexdigest()
-            session.add(Item(dataset_id=dataset.id, content_hash=digest, **row))
-        session.commit()
-        return dataset
+        return create_dataset(session, name or f"ds-{next(counter)}", n_items, **settings)
 
     return make
