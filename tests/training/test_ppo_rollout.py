@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from tests.training.ppo_scorers import CountScorer, TokenIdScorer
+from training.chat_format import encode_prompt_response
 from training.ppo.policy import PolicyWithValue, load_causal_lm, load_policy_tokenizer, token_logprobs
-from training.ppo.rollout import encode_prompts, response_mask_until_eos, sample_responses
+from training.ppo.rollout import encode_prompts, response_mask_until_eos, sample_responses, template_tail_ids
 from training.ppo.scoring import score_rollout
 from training.tiny import tiny_model_dir
 
@@ -65,24 +66,38 @@ def test_forward_log_probs_match_generation_under_left_padding(tiny: Path) -> No
     assert torch.allclose(got[valid], expected[valid], atol=1e-4)
 
 
-def test_reward_models_see_right_padded_rows_and_token_rewards_land_on_response_tokens(tiny: Path) -> None:
+def test_reward_models_see_the_training_format_and_token_rewards_land_on_response_text(tiny: Path) -> None:
     torch.manual_seed(1)
     tokenizer = load_policy_tokenizer(tiny)
     lm = load_causal_lm(tiny)
     ids, mask = encode_prompts(tokenizer, PROMPTS, max_prompt_tokens=64)
     rollout = sample_responses(lm, tokenizer, ids, mask, max_new_tokens=6)
+    rollout.response[1, 2] = tokenizer.eos_token_id  # make sure one response ends with EOS, mid-way
+    rollout.response_mask, rollout.has_eos = response_mask_until_eos(rollout.response, tokenizer.eos_token_id)
     favoured = int(rollout.response[0, 0])
     token_model, sequence_model = TokenIdScorer(tokenizer, favoured), CountScorer(tokenizer, favoured)
-    token_scores, sequence_scores = score_rollout({"token": token_model, "sequence": sequence_model}, rollout)
+    tail = template_tail_ids(tokenizer)
+    assert tokenizer.decode(tail) == "<|im_end|>\n"
+    token_scores, sequence_scores = score_rollout({"token": token_model, "sequence": sequence_model}, rollout,
+                                                  tail, tokenizer.pad_token_id)
     seen_ids, seen_mask = token_model.seen[0]
+    _, _, seen_response = sequence_model.seen[0]
     for row in range(3):
-        n = int(seen_mask[row].sum())
-        assert torch.all(seen_mask[row, :n] == 1) and torch.all(seen_mask[row, n:] == 0)  # right padding
-        real = torch.cat([ids[row][mask[row].bool()], rollout.response[row][rollout.response_mask[row].bool()]])
-        assert torch.equal(seen_ids[row, :n], real)
-    expected = torch.where(rollout.response == favoured, 1.0, -0.1) * rollout.response_mask
+        n_text = int(rollout.response_mask[row].sum()) - int(rollout.has_eos[row])
+        prompt = ids[row][mask[row].bool()].tolist()
+        text = rollout.response[row, :n_text].tolist()
+        # prompt and tail are what chat_format.encode_prompt_response gives the reward models in training
+        empty_ids, _ = encode_prompt_response(tokenizer, PROMPTS[row], "")
+        assert prompt + tail == empty_ids
+        n = len(prompt) + n_text + len(tail)
+        assert seen_ids[row, :n].tolist() == prompt + text + tail
+        assert seen_mask[row].tolist() == [1] * n + [0] * (seen_mask.shape[1] - n)  # right padding
+        assert seen_response[row].tolist() == [0] * len(prompt) + [1] * n_text + [0] * (seen_mask.shape[1] - len(
+            prompt) - n_text)
+    assert rollout.has_eos[1] and int(rollout.response_mask[1].sum()) == 3
+    text_mask = rollout.response_mask * (rollout.response != tokenizer.eos_token_id)  # EOS gets no token reward
+    assert text_mask[1].tolist() == [1, 1, 0, 0, 0, 0][: text_mask.shape[1]]
+    expected = torch.where(rollout.response == favoured, 1.0, -0.1) * text_mask
     assert token_scores is not None and torch.allclose(token_scores, expected)
-    counts = ((rollout.response == favoured) & rollout.response_mask.bool()).sum(1).float()
+    counts = ((rollout.response == favoured) & text_mask.bool()).sum(1).float()
     assert sequence_scores is not None and torch.equal(sequence_scores, counts)
-    _, _, response_mask_seen = sequence_model.seen[0]
-    assert response_mask_seen.sum(1).tolist() == rollout.response_mask.sum(1).tolist()

@@ -1,7 +1,6 @@
 """What a PPO run leaves behind: config, provenance, metrics.jsonl (flushed per step) and PNG plots."""
 
 import dataclasses
-import importlib
 import importlib.metadata
 import json
 import platform
@@ -68,15 +67,9 @@ class MetricsLog:
 
 def load_gold_judge(spec: str | None) -> Callable[[str, str], float] | None:
     """The gold scorer f(prompt, response) -> float from 'module:function', or None."""
-    if not spec:
-        return None
-    module_name, _, function_name = spec.partition(":")
-    if not module_name or not function_name:
-        raise ValueError(f"gold_judge {spec!r} must look like 'package.module:function'")
-    function = getattr(importlib.import_module(module_name), function_name, None)
-    if not callable(function):
-        raise ValueError(f"gold_judge {spec!r}: {module_name} has no function {function_name}")
-    return function
+    from training.evaluation.judges import import_function
+
+    return import_function(spec) if spec else None
 
 
 def plot_metrics(rows: list[dict[str, Any]], path: Path) -> Path:

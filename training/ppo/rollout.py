@@ -30,12 +30,16 @@ class Rollout:
         return torch.cat([self.query_mask, self.response_mask], dim=1)  # (B, P + R)
 
 
-def format_prompt(tokenizer: PreTrainedTokenizerBase, prompt: str) -> str:
-    """The prompt as a user turn with the assistant's turn opened, or as is when there is no chat template."""
-    if not getattr(tokenizer, "chat_template", None):
-        return prompt
-    messages = [{"role": "user", "content": prompt}]
-    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+def split_template(tokenizer: PreTrainedTokenizerBase, prompt: str) -> tuple[str, str, bool]:
+    """(text before the response, text after it, whether the tokenizer adds its special tokens).
+
+    Joined through training.chat_format, the one place where prompt and response meet, so the policy is
+    prompted exactly as the reward models were trained; for SmolLM2 the text after is "<|im_end|>\n".
+    """
+    from training.chat_format import join_prompt_response
+
+    joined = join_prompt_response(tokenizer, prompt, "")
+    return joined.text[: joined.response_start], joined.text[joined.response_end :], joined.add_special_tokens
 
 
 def encode_prompts(
@@ -43,11 +47,13 @@ def encode_prompts(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Token ids and attention mask (B, P), left-padded; long prompts keep their last max_prompt_tokens.
 
-    The chat template already holds the special tokens, so none are added again. The mask comes from the
-    tokenizer because the template itself contains EOS tokens (<|im_end|>) that equal the pad token.
+    The mask comes from the tokenizer, never from `ids != pad`, because the chat template itself holds
+    EOS tokens (<|im_end|>) that equal the pad token.
     """
-    texts = [format_prompt(tokenizer, p) for p in prompts]
-    rows = [tokenizer(t, add_special_tokens=False)["input_ids"][-max_prompt_tokens:] for t in texts]
+    rows = []
+    for prompt in prompts:
+        head, _, add_special = split_template(tokenizer, prompt)
+        rows.append(tokenizer(head, add_special_tokens=add_special)["input_ids"][-max_prompt_tokens:])
     width = max(len(r) for r in rows)
     ids = torch.full((len(rows), width), tokenizer.pad_token_id, dtype=torch.long)  # (B, P)
     mask = torch.zeros((len(rows), width), dtype=torch.long)  # (B, P)
@@ -55,6 +61,12 @@ def encode_prompts(
         ids[i, width - len(row) :] = torch.tensor(row, dtype=torch.long)
         mask[i, width - len(row) :] = 1
     return ids, mask
+
+
+def template_tail_ids(tokenizer: PreTrainedTokenizerBase) -> list[int]:
+    """Token ids of what the chat template puts after a response (the closing EOS and newline for ChatML)."""
+    _, tail, _ = split_template(tokenizer, "x")
+    return tokenizer(tail, add_special_tokens=False)["input_ids"] if tail else []
 
 
 def response_mask_until_eos(response: torch.Tensor, eos_token_id: int) -> tuple[torch.Tensor, torch.Tensor]:

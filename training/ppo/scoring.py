@@ -64,35 +64,50 @@ def check_scorers(scorers: dict[str, RewardScorer], tokenizer: object) -> None:
             )
 
 
-def right_padding_index(query_mask: torch.Tensor, total_length: int) -> torch.Tensor:
-    """Gather index (B, T) that moves each row's left padding to its end."""
-    left_pads = query_mask.shape[1] - query_mask.long().sum(dim=1)  # (B,)
-    positions = torch.arange(total_length, device=query_mask.device)  # (T,)
-    return (positions.unsqueeze(0) + left_pads.unsqueeze(1)) % total_length  # (B, T)
+def reward_model_batch(
+    rollout: Rollout, tail_ids: list[int], pad_id: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The rollout as the reward models were trained on it: prompt, response text, template tail.
+
+    Returns right-padded ids, attention mask and response mask (B, T'), and the start (B,) of each
+    response. The sampled EOS is replaced by the template's tail (for ChatML "<|im_end|>\n", which holds
+    that EOS), so a sequence model reads its score where it learnt to; a response cut off without EOS
+    gets the same tail.
+    """
+    from training.ops import pad_sequences
+
+    rows, masks, starts = [], [], []
+    text_lengths = (rollout.response_mask.sum(dim=1) - rollout.has_eos.long()).tolist()  # (B,)
+    for b, n_text in enumerate(text_lengths):
+        prompt = rollout.query[b][rollout.query_mask[b].bool()].tolist()
+        rows.append(prompt + rollout.response[b, :n_text].tolist() + tail_ids)
+        masks.append([0] * len(prompt) + [1] * n_text + [0] * len(tail_ids))
+        starts.append(len(prompt))
+    device = rollout.query.device
+    ids = pad_sequences(rows, pad_id).to(device)  # (B, T')
+    attention = pad_sequences([[1] * len(r) for r in rows], 0).to(device)  # (B, T')
+    response = pad_sequences(masks, 0).to(device)  # (B, T')
+    return ids, attention, response, torch.tensor(starts, device=device)
 
 
 @torch.no_grad()
 def score_rollout(
-    scorers: dict[str, RewardScorer], rollout: Rollout
+    scorers: dict[str, RewardScorer], rollout: Rollout, tail_ids: list[int], pad_id: int
 ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
     """token_scores (B, R) from the token model and sequence_scores (B,) from the sequence model.
 
-    Reward models see right-padded rows (prompt, response through EOS, then padding), as in training,
-    so that position ids never depend on how much left padding a batch needed.
+    r_t lands on each response text token; the EOS token gets no token reward (reward models learn no
+    label there); the sequence score is placed on the EOS later, by build_rewards.
     """
-    ids, mask = rollout.input_ids, rollout.attention_mask  # (B, T)
-    batch, total = ids.shape
-    prompt_length = rollout.query.shape[1]
-    index = right_padding_index(rollout.query_mask, total)  # (B, T)
-    ids_r, mask_r = ids.gather(1, index), mask.gather(1, index)  # (B, T)
-    response_r = torch.zeros_like(mask)  # (B, T)
-    response_r[:, prompt_length:] = rollout.response_mask
-    response_r = response_r.gather(1, index)
+    ids, attention, response, starts = reward_model_batch(rollout, tail_ids, pad_id)  # (B, T') x3, (B,)
     token_scores = sequence_scores = None
     if "token" in scorers:
-        scores_r = scorers["token"].score_tokens(ids_r, mask_r).float()  # (B, T), right-padded
-        scores = torch.zeros_like(scores_r).scatter_(1, index, scores_r)  # (B, T), back to left padding
-        token_scores = scores[:, prompt_length:] * rollout.response_mask  # (B, R)
+        scores = scorers["token"].score_tokens(ids, attention).float()  # (B, T')
+        length = rollout.response.shape[1]
+        index = (starts.unsqueeze(1) + torch.arange(length, device=ids.device)).clamp(max=ids.shape[1] - 1)
+        text_mask = rollout.response_mask.clone()  # (B, R)
+        text_mask[rollout.has_eos, (rollout.response_mask.sum(1) - 1)[rollout.has_eos]] = 0
+        token_scores = scores.gather(1, index) * text_mask  # (B, R)
     if "sequence" in scorers:
-        sequence_scores = scorers["sequence"].score_sequences(ids_r, mask_r, response_r).float()  # (B,)
+        sequence_scores = scorers["sequence"].score_sequences(ids, attention, response).float()  # (B,)
     return token_scores, sequence_scores

@@ -32,7 +32,13 @@ from training.ppo.policy import (
 )
 from training.ppo.prompts import PromptSampler, load_prompts
 from training.ppo.rewards import build_rewards, estimate_kl
-from training.ppo.rollout import Rollout, decode_responses, encode_prompts, sample_responses
+from training.ppo.rollout import (
+    Rollout,
+    decode_responses,
+    encode_prompts,
+    sample_responses,
+    template_tail_ids,
+)
 from training.ppo.scoring import RewardScorer, check_scorers, load_scorers, needed_scorers, score_rollout
 from training.reward.model import resolve_model_dir
 
@@ -52,6 +58,7 @@ class Run:
     scorers: dict[str, RewardScorer]
     sampler: PromptSampler
     gold_judge: Callable[[str, str], float] | None
+    tail_ids: list[int]  # what the chat template puts after a response, for the reward models
 
     @property
     def unwrapped(self) -> PolicyWithValue:
@@ -85,7 +92,7 @@ def train_ppo(
     sampler = PromptSampler(load_prompts(config.data_path), config.seed,
                             accelerator.process_index, accelerator.num_processes)
     run = Run(config, accelerator, policy, frozen, optimizer, tokenizer, scorers, sampler,
-              load_gold_judge(config.gold_judge))
+              load_gold_judge(config.gold_judge), template_tail_ids(tokenizer))
     set_seed(config.seed + accelerator.process_index)  # different samples on each process
     log = None
     if accelerator.is_main_process:
@@ -129,7 +136,8 @@ def run_step(run: Run, step: int) -> dict[str, Any]:
     # 2. score: log-probs and values of the sampling policy, reference log-probs, reward models
     old_logprobs, old_values, ref_logprobs = rollout_logprobs(run, rollout)  # (B, R) each
     clock.lap("time_logprobs")
-    token_scores, sequence_scores = score_rollout(run.scorers, rollout)  # (B, R) | None, (B,) | None
+    token_scores, sequence_scores = score_rollout(  # (B, R) | None, (B,) | None
+        run.scorers, rollout, run.tail_ids, run.tokenizer.pad_token_id)
     clock.lap("time_reward_models")
 
     # 3. rewards: reward-model scores where the mode puts them, minus beta * KL on every token

@@ -1,0 +1,1 @@
+"""Policy evaluation: win rate of a policy against a reference under a pairwise judge."""
