@@ -5,7 +5,7 @@ from celery import Celery
 from app.config import Settings, get_settings
 
 # Task modules, imported by the worker process only (the web app never imports them).
-TASK_MODULES = ["worker.tasks_training", "worker.tasks_labels"]
+TASK_MODULES = ["worker.tasks_training", "worker.tasks_labels", "worker.tasks_autoedit"]
 
 
 def broker_url(settings: Settings) -> str:
@@ -33,7 +33,11 @@ def make_celery(settings: Settings) -> Celery:
         broker_transport_options={"visibility_timeout": 3600},
         timezone="UTC",
         # Run by a worker started with --beat: marks failed the jobs whose worker died.
-        beat_schedule={"reap-stale-training-jobs": {"task": "redline.training.reap_stale", "schedule": 15.0}},
+        beat_schedule={
+            "reap-stale-training-jobs": {"task": "redline.training.reap_stale", "schedule": 15.0},
+            # Gives a fresh watcher to auto-edit batches whose watcher died with its worker.
+            "rewatch-autoedit-batches": {"task": "redline.autoedit.sweep", "schedule": 30.0},
+        },
     )
     return app
 
@@ -41,6 +45,8 @@ def make_celery(settings: Settings) -> Celery:
 celery_app = make_celery(get_settings())
 
 
-def send_task(name: str, *args, **kwargs):
-    """Send a task by name; callers commit their transaction first so the worker sees the row."""
-    return celery_app.send_task(name, args=args, kwargs=kwargs)
+def send_task(name: str, *args, queue: str | None = None, **kwargs):
+    """Send a task by name to the broker of the current settings; callers commit their transaction
+    first so the worker sees the row."""
+    with celery_app.connection_for_write(broker_url(get_settings())) as conn:
+        return celery_app.send_task(name, args=args, kwargs=kwargs, queue=queue, connection=conn)

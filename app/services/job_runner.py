@@ -104,28 +104,34 @@ def _supervise(job_id: int, child: subprocess.Popen, workdir: Path) -> tuple[str
 
 
 def _update_progress(job: TrainingJob, workdir: Path) -> None:
-    last = _last_metrics(workdir / "metrics.jsonl")
-    if last:
-        job.step = int(last.get("step", job.step) or 0)
-        job.total_steps = int(last.get("total_steps", job.total_steps) or 0)
-        job.latest_metrics = {k: v for k, v in last.items() if isinstance(v, int | float | str)}
+    latest = _latest_metrics(workdir / "metrics.jsonl")
+    if latest:
+        job.step = int(latest.get("step", job.step) or 0)
+        job.total_steps = int(latest.get("total_steps", job.total_steps) or 0)
+        job.latest_metrics = latest
 
 
-def _last_metrics(path: Path) -> dict[str, Any] | None:
+def _latest_metrics(path: Path) -> dict[str, Any] | None:
+    """The newest value of every metric in the tail of metrics.jsonl (training and validation rows
+    alternate, so the last line alone would hide one of them)."""
     if not path.exists():
         return None
     with path.open("rb") as fh:
         fh.seek(0, 2)
         fh.seek(max(0, fh.tell() - 65536))
         lines = fh.read().decode("utf-8", errors="replace").splitlines()
-    for line in reversed(lines):
+    merged: dict[str, Any] = {}
+    for line in lines:
         try:
             row = json.loads(line)
         except json.JSONDecodeError:
-            continue
-        if isinstance(row, dict) and "step" in row:
-            return row
-    return None
+            continue  # the first line of the tail is cut, the last may be half written
+        if isinstance(row, dict):
+            prefix = "val_" if row.get("split") == "validation" else ""
+            for key, value in row.items():
+                if isinstance(value, int | float | str) and key != "split":
+                    merged[key if key in ("step", "total_steps") else prefix + key] = value
+    return merged or None
 
 
 def _stop(child: subprocess.Popen) -> None:

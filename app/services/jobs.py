@@ -36,7 +36,7 @@ def submit_job(
     values = preset_config(kind, preset)
     if config:
         values.update(config)
-    values = validate_config(kind, values)
+    values = validate_config(kind, _resolve_job_refs(session, settings, values))
     export = None
     if kind.needs_export:
         if export_id:
@@ -68,10 +68,23 @@ def submit_job(
     return job
 
 
-def enqueue(job: TrainingJob) -> None:
-    from worker.celery_app import celery_app
+def _resolve_job_refs(session: Session, settings: Settings, values: dict[str, Any]) -> dict[str, Any]:
+    """`job:N` in a config value means the checkpoint of finished job N (a reward model, a policy)."""
+    out = dict(values)
+    for key, value in values.items():
+        if isinstance(value, str) and value.startswith("job:"):
+            ref = value.removeprefix("job:")
+            other = session.get(TrainingJob, int(ref)) if ref.isdigit() else None
+            if other is None or other.status != "succeeded":
+                raise JobConfigError([{"field": key, "message": f"{value!r} is not a succeeded job"}])
+            out[key] = str(job_dir(settings, other.id) / "checkpoint")
+    return out
 
-    result = celery_app.send_task(TASK_NAME, args=[job.id], queue="gpu")
+
+def enqueue(job: TrainingJob) -> None:
+    from worker.celery_app import send_task
+
+    result = send_task(TASK_NAME, job.id, queue="gpu")
     job.celery_task_id = result.id
 
 
