@@ -7,6 +7,7 @@ from app.config import REPO_ROOT, get_settings
 from app.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from app.routes import ROUTERS
 from app.routes.errors import install_error_handlers
+from app.web import install_web
 
 
 def create_app() -> FastAPI:
@@ -23,6 +24,7 @@ def create_app() -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
+    install_web(app)  # the browser pages (app/web/)
     app.add_middleware(BodySizeLimitMiddleware, settings=settings)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)  # outermost: headers on every reply
     return app

@@ -77,10 +77,10 @@ def post_login(
                            "Wrong e-mail or password, or the account is deactivated.", email, status_code=401)
     login_limiter.reset(email, ip)
     session.commit()  # a rehashed password, when argon2 parameters changed
-    response = RedirectResponse(safe_next(next) or home_for(user), status_code=303)
-    set_session_cookie(response, settings, new_browser_session(user.id, user.password_hash))
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
-    return response
+    redirect = RedirectResponse(safe_next(next) or home_for(user), status_code=303)
+    set_session_cookie(redirect, settings, new_browser_session(user.id, user.password_hash))
+    redirect.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return redirect
 
 
 @router.post("/logout")

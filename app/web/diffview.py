@@ -115,13 +115,13 @@ def _token_stream(original: str, edited: str, hunks: Sequence[Hunk], original_to
         if kind == 0:
             pieces.extend(_run_pieces(original, payload))
             continue
-        tok: Token = payload
-        if tok.start > cursor:
-            pieces.append(Piece(SAME, edited[cursor:tok.start], token=False))
-        start = max(tok.start, cursor)
-        if tok.end > start:
-            pieces.append(Piece(INSERTED if tok.label > 0 else SAME, edited[start:tok.end]))
-            cursor = tok.end
+        token: Token = payload
+        if token.start > cursor:
+            pieces.append(Piece(SAME, edited[cursor:token.start], token=False))
+        start = max(token.start, cursor)
+        if token.end > start:
+            pieces.append(Piece(INSERTED if token.label > 0 else SAME, edited[start:token.end]))
+            cursor = token.end
     if cursor < len(edited):
         pieces.append(Piece(SAME, edited[cursor:], token=False))
     return pieces

@@ -20,9 +20,10 @@ class LoginRequired(Exception):
 class PageForbidden(Exception):
     """The user is signed in but their role may not open this page."""
 
-    def __init__(self, roles: tuple[Role, ...]) -> None:
+    def __init__(self, roles: tuple[Role, ...], user: User) -> None:
         super().__init__(", ".join(r.value for r in roles))
         self.roles = roles
+        self.user = user
 
 
 def page_user(*roles: Role) -> Callable[[Request, User | None], User]:
@@ -32,7 +33,7 @@ def page_user(*roles: Role) -> Callable[[Request, User | None], User]:
         if user is None:
             raise LoginRequired(request.url.path)
         if roles and user.role not in roles:
-            raise PageForbidden(roles)
+            raise PageForbidden(roles, user)
         return user
 
     return check_page_user

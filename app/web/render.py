@@ -2,6 +2,7 @@
 for an htmx request, only the fragment that changed."""
 
 import hashlib
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -13,6 +14,7 @@ from markupsafe import Markup
 
 from app.config import REPO_ROOT
 from app.deps import csrf_token
+from app.web.diffview import render_pieces
 
 TEMPLATES_DIR = REPO_ROOT / "templates"
 STATIC_DIR = REPO_ROOT / "static"
@@ -36,6 +38,24 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={_static_digest(path)}"
 
 
+def minutes_until(moment: datetime) -> int:
+    """Whole minutes from now until `moment` (0 when past); naive datetimes are UTC (SQLite)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return max(0, int((aware - datetime.now(UTC)).total_seconds() // 60))
+
+
+def format_seconds(seconds: float | None) -> str:
+    """A duration for people: 42 s, 3 min 5 s, 1 h 20 min; an em dash for none."""
+    if seconds is None:
+        return "\u2014"
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60} s" if s % 60 else f"{s // 60} min"
+    return f"{s // 3600} h {(s % 3600) // 60} min"
+
+
 @lru_cache
 def environment() -> Environment:
     env = Environment(
@@ -47,6 +67,9 @@ def environment() -> Environment:
     )
     env.globals["static"] = static_url
     env.filters["markdown"] = render_markdown
+    env.globals["minutes_until"] = minutes_until
+    env.globals["diff_html"] = render_pieces
+    env.filters["duration"] = format_seconds
     return env
 
 

@@ -41,10 +41,18 @@
     if (reason) { reason.focus(); }
   }
 
+  // The editor grows with its text (up to most of the window), so long responses need no inner scroll.
+  function fitHeight() {
+    editor.style.height = "auto";
+    editor.style.height = Math.min(editor.scrollHeight + 4, window.innerHeight * 0.7) + "px";
+  }
+
   editor.addEventListener("input", function () {
     dirty = true;
     setStatus("Unsaved changes…");
+    fitHeight();
   });
+  fitHeight();
 
   document.addEventListener("keydown", function (evt) {
     var mod = evt.ctrlKey || evt.metaKey;
