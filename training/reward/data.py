@@ -53,9 +53,14 @@ def encode_edit_pairs_with(tokenizer: Any, rows: list[dict[str, Any]]) -> list[P
     """Edit pairs re-derived through the shared alignment for another tokenizer than the export's."""
     from training.chat_format import encode_edit_pairs
 
-    encoded = encode_edit_pairs(
-        tokenizer, [{"prompt": r["prompt"], "original": r["rejected"], "edited": r["edited"]} for r in rows]
-    )
+    # The stored hunks are the alignment the server made; re-deriving keeps it and only re-tokenizes.
+    try:
+        encoded = encode_edit_pairs(tokenizer, [
+            {"prompt": r["prompt"], "original": r["rejected"], "edited": r["edited"], "hunks": r.get("hunks") or None}
+            for r in rows
+        ])
+    except (TypeError, ValueError) as exc:
+        raise RewardDataError(f"cannot re-derive token labels for this tokenizer: {exc}") from exc
     pairs = []
     for index, (row, enc) in enumerate(zip(rows, encoded, strict=True)):
         for side in ("original", "edited"):

@@ -10,9 +10,9 @@ import torch
 import torch.nn.functional as F
 
 from training.ops import IGNORE_INDEX, masked_mean, masked_sum
-
-# Class order of the token-class head.
-NEGATIVE, NEUTRAL, POSITIVE = 0, 1, 2
+from training.targets import NEGATIVE_CLASS as NEGATIVE
+from training.targets import NEUTRAL_CLASS as NEUTRAL
+from training.targets import POSITIVE_CLASS as POSITIVE
 
 
 def sequence_bt_loss(better_scores: torch.Tensor, worse_scores: torch.Tensor) -> torch.Tensor:

@@ -41,17 +41,6 @@ def make_texts(rng: random.Random) -> dict[str, str]:
     return {"prompt": prompt, "chosen": chosen, "rejected": f"{head}{defect} {tail}", "edited": f"{head}{fix} {tail}"}
 
 
-def single_hunk(original: str, edited: str) -> list[list[int]]:
-    """[[orig_start, orig_end, edit_start, edit_end]] of the one changed span (common prefix and suffix kept)."""
-    start = 0
-    while start < min(len(original), len(edited)) and original[start] == edited[start]:
-        start += 1
-    end = 0
-    while end < min(len(original), len(edited)) - start and original[-1 - end] == edited[-1 - end]:
-        end += 1
-    return [] if original == edited else [[start, len(original) - end, start, len(edited) - end]]
-
-
 def make_edit_rows(tokenizer: Any, count: int = 64, seed: int = 0, no_edit_rows: int = 0) -> list[dict[str, Any]]:
     """`count` export rows (token-labels view) for `tokenizer`, plus `no_edit_rows` 'no edit needed' rows."""
     from training.chat_format import encode_edit_pairs
@@ -73,7 +62,7 @@ def make_edit_rows(tokenizer: Any, count: int = 64, seed: int = 0, no_edit_rows:
             "edit_status": "submitted", "outcome": "edited" if t["edited"] != t["rejected"] else "no_edit",
             "needs_rewrite": False, "author": "synthetic-editor", "author_kind": "model",
             "prompt": t["prompt"], "chosen": t["chosen"], "rejected": t["rejected"], "edited": t["edited"],
-            "hunks": single_hunk(t["rejected"], t["edited"]), "tokenizer_name": name, "tokenizer_hash": digest,
+            "hunks": [list(h) for h in enc["hunks"]], "tokenizer_name": name, "tokenizer_hash": digest,
             "join": enc["join"],
             "original_input_ids": list(enc["original_input_ids"]), "original_labels": list(enc["original_labels"]),
             "edited_input_ids": list(enc["edited_input_ids"]), "edited_labels": list(enc["edited_labels"]),

@@ -57,6 +57,8 @@ class TrainResult:
     steps: int
     tokens_per_s: float
     seconds: float
+    model: RewardModel | None = None
+    """The trained model in memory (unwrapped), for callers that go on using it."""
 
 
 def compute_loss(model: torch.nn.Module, batch: dict[str, torch.Tensor], config: RewardModelConfig) -> torch.Tensor:
@@ -115,6 +117,16 @@ def add_lora(model: RewardModel, config: RewardModelConfig) -> None:
 
 def train_reward_model(config: RewardModelConfig, on_progress: ProgressFn | None = None) -> TrainResult:
     """Run one training to the end; every input is checked before the model is loaded."""
+    threads = torch.get_num_threads()
+    if config.torch_threads:
+        torch.set_num_threads(config.torch_threads)
+    try:
+        return _train(config, on_progress)
+    finally:
+        torch.set_num_threads(threads)  # the caller's process keeps its own setting
+
+
+def _train(config: RewardModelConfig, on_progress: ProgressFn | None) -> TrainResult:
     from accelerate import Accelerator
     from accelerate.utils import set_seed
     from transformers.utils import logging as hf_logging
@@ -168,12 +180,17 @@ def train_reward_model(config: RewardModelConfig, on_progress: ProgressFn | None
     log = MetricsLog(out / "metrics.jsonl" if main_process else None)
     emit = on_progress or (lambda row: None)
 
-    # 4. train: numbered by optimiser steps; a step is gradient_accumulation_steps forward passes
+    # 4. train: one optimiser step per gradient_accumulation_steps batches
     step, tokens, window_loss, window_batches = 0, 0, 0.0, 0
-    started = time.perf_counter()
     final_metrics: dict[str, float] = {}
     has_validation = bool(data.val_edits or data.val_original)
+    if has_validation and config.eval_every:  # the starting point of the validation curves
+        row = {"step": 0, "total_steps": total_steps, "split": "validation",
+               **validate(accelerator, model, data, config, pad_id)}
+        log.write(row)
+        emit(row)
     model.train()
+    started = time.perf_counter()
     while step < total_steps:
         for batch in loader:
             with accelerator.accumulate(model):
@@ -230,7 +247,8 @@ def train_reward_model(config: RewardModelConfig, on_progress: ProgressFn | None
 
             plot_run(out / "metrics.jsonl", out / "training.png", title=f"{config.loss_name} reward model, {config.model}")
     accelerator.wait_for_everyone()
-    return TrainResult(out, checkpoint, final_metrics, step, all_tokens / max(seconds, 1e-9), seconds)
+    return TrainResult(out, checkpoint, final_metrics, step, all_tokens / max(seconds, 1e-9), seconds,
+                       accelerator.unwrap_model(model))
 
 
 def config_from_args(config: str, overrides: list[str], output_dir: str | None) -> RewardModelConfig:
