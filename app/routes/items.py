@@ -1,6 +1,8 @@
 """Items: read one, save or submit the caller's edit (409 on a stale version or a lost lease),
 renew or release its lease, skip or flag it, and read its history."""
 
+from typing import Any
+
 from fastapi import APIRouter, Depends
 
 from app.deps import AdminUser, AnnotatorUser, CurrentUser, SessionDep, require_roles
@@ -13,7 +15,9 @@ from app.services.review import item_history
 
 router = APIRouter(prefix="/api/v1/items", tags=["items"])
 
-CONFLICT = {409: {"description": "Stale version (`current_version` given) or lost lease: reload and retry."}}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Stale version (`current_version` given) or lost lease: reload and retry."}
+}
 history_reader = Depends(require_roles(Role.reviewer, Role.admin, Role.engineer))
 
 

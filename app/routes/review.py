@@ -1,6 +1,6 @@
 """The reviewer pass: the queue of submitted edits, and accept / reject / modify (409 if already reviewed)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from app.services.errors import PermissionDenied
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
 
-CONFLICT = {409: {"description": "The edit is no longer waiting for review."}}
+CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": "The edit is no longer waiting for review."}}
 
 
 def _entries(session: SessionDep, edits: list[Edit]) -> list[ReviewEntry]:

@@ -119,10 +119,10 @@ def lease_next(
                 take_write_lock(session)
                 continue
             lease = _grant(session, item_id, user, now, ttl)
-            item = session.get(Item, item_id)
-            assert item is not None
+            leased_item = session.get(Item, item_id)
+            assert leased_item is not None
             session.commit()
-            return item, lease
+            return leased_item, lease
     session.commit()
     return None
 
