@@ -6,3 +6,6 @@ from app.cli import demo  # noqa: F401
 from app.cli import jobs  # noqa: F401
 from app.cli import data_import  # noqa: F401
 from app.cli import users  # noqa: F401
+from app.cli import align  # noqa: F401
+from app.cli import train_ppo  # noqa: F401
+from app.cli import train_reward  # noqa: F401

@@ -99,3 +99,29 @@ def test_python_judge_checks_its_answers_and_specs_fail_clearly() -> None:
 def test_main_reports_bad_input_with_a_non_zero_exit(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--config", "cpu-tiny", "--set", "judge=oracle"]) == 2
     assert "judge 'oracle' is unknown" in capsys.readouterr().err
+
+
+def test_reward_model_judge_is_bradley_terry_on_unpadded_scores(tiny_pair: tuple[Path, Path],
+                                                                 tmp_path: Path) -> None:
+    import torch
+
+    from training.chat_format import encode_prompt_response
+    from training.ppo.policy import load_policy_tokenizer
+    from training.reward.model import build_reward_model, load_reward_model, save_reward_model
+
+    tokenizer = load_policy_tokenizer(tiny_pair[0])
+    save_reward_model(build_reward_model(tiny_pair[0], "sequence", "sequence-bt", tokenizer, seed=4), tmp_path)
+    judge = load_judge(f"reward-model:{tmp_path}")
+    prompts = ["Name a colour.", "Say hello to the sea please."]
+    a, b = ["Red.", "Hello sea, the waves roll in."], ["Blue is a colour of the sky.", "Hi."]
+    probabilities = judge.compare(prompts, a, b)
+    model = load_reward_model(tmp_path)
+
+    def one_score(prompt: str, response: str) -> float:  # one row at a time: no padding at all
+        ids, mask = encode_prompt_response(tokenizer, prompt, response)
+        return model.score_sequences(torch.tensor([ids]), torch.ones(1, len(ids)), torch.tensor([mask])).item()
+
+    expected = [torch.sigmoid(torch.tensor(one_score(p, x) - one_score(p, y))).item()
+                for p, x, y in zip(prompts, a, b, strict=True)]
+    assert probabilities == pytest.approx(expected, abs=1e-5)
+    assert [p + q for p, q in zip(probabilities, judge.compare(prompts, b, a), strict=True)] == pytest.approx([1, 1])
