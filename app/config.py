@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     anthropic_base_url: str | None = Field(
         default=None, description="Anthropic-compatible endpoint; the SDK's own default when unset."
     )
+    autoedit_model: str = Field(
+        default="claude-sonnet-4-5", description="Claude model of new auto-edit batches unless one is named."
+    )
     artifact_dir: str = Field(
         default=str(VAR_DIR / "artifacts"),
         description="Where job artifacts and exports are kept: a local path or an fsspec URL (s3://...).",

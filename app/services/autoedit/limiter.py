@@ -1,0 +1,70 @@
+"""A cap on a batch's calls in flight that holds across every worker process and host.
+
+With Redis: a counting semaphore, one sorted set per batch whose members are the holders and
+whose scores are their expiry times (Redis's own clock), so a slot held by a worker that died
+comes back by itself. Without Redis the claim transaction counts running tasks instead
+(see runner.claim_task); `make_limiter` then returns None.
+"""
+
+import random
+import time
+import uuid
+from functools import lru_cache
+
+import redis
+
+from app.config import Settings
+
+KEY_PREFIX = "redline:autoedit:slots:"
+# Drop expired holders, then take a slot if one is free; TIME makes every worker share one clock.
+_ACQUIRE = """
+local now = redis.call('TIME')
+local t = tonumber(now[1]) + tonumber(now[2]) / 1e6
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', t)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], t + tonumber(ARGV[3]), ARGV[1])
+  redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[3])) + 60)
+  return 1
+end
+return 0
+"""
+
+
+class RedisLimiter:
+    def __init__(self, client: redis.Redis):
+        self.client = client
+        self._acquire = client.register_script(_ACQUIRE)
+
+    def try_acquire(self, batch_id: int, limit: int, lease_s: float) -> str | None:
+        """A holder token when a slot was free, else None. The slot frees itself after lease_s."""
+        token = uuid.uuid4().hex
+        ok = self._acquire(keys=[f"{KEY_PREFIX}{batch_id}"], args=[token, limit, lease_s])
+        return token if ok else None
+
+    def acquire(self, batch_id: int, limit: int, lease_s: float, wait_s: float) -> str | None:
+        """Wait up to wait_s for a slot (short sleeps with jitter, so waiters do not move in step)."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            token = self.try_acquire(batch_id, limit, lease_s)
+            if token is not None or time.monotonic() >= deadline:
+                return token
+            time.sleep(random.uniform(0.01, 0.05))
+
+    def release(self, batch_id: int, token: str) -> None:
+        self.client.zrem(f"{KEY_PREFIX}{batch_id}", token)
+
+    def in_use(self, batch_id: int) -> int:
+        return int(self.client.zcard(f"{KEY_PREFIX}{batch_id}"))
+
+    def clear(self, batch_id: int) -> None:
+        self.client.delete(f"{KEY_PREFIX}{batch_id}")
+
+
+@lru_cache(maxsize=4)
+def _limiter_for(url: str) -> RedisLimiter:
+    return RedisLimiter(redis.Redis.from_url(url, socket_timeout=10, health_check_interval=30))
+
+
+def make_limiter(settings: Settings) -> RedisLimiter | None:
+    """The Redis semaphore when Redis is configured; None means the database enforces the limit."""
+    return _limiter_for(settings.redis_url) if settings.redis_url else None

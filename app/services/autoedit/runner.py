@@ -1,0 +1,238 @@
+"""Messages mode, one item: take a concurrency slot, claim the task, call Claude, store the answer.
+
+`run_item` never raises for API trouble; it returns an Outcome that the Celery task turns into a
+retry with a countdown (`retry`, `wait`) or into messages for the next items (`send_ids`).
+"""
+
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db import get_sessionmaker
+from app.models import AutoEditBatch, AutoEditTask, Item
+from app.models.base import utcnow
+from app.services.autoedit import ledger
+from app.services.autoedit.client import (
+    ApiFailure,
+    FatalApiError,
+    ModelReply,
+    RetryableApiError,
+    build_client,
+    call_model,
+    redact,
+)
+from app.services.autoedit.limiter import RedisLimiter, make_limiter
+from app.services.autoedit.locks import lock_batch, lock_task
+from app.services.autoedit.options import BatchTiming
+from app.services.autoedit.pricing import cost_usd, worst_case_cost_usd
+from app.services.autoedit.prompt import max_tokens_for, render_prompt
+from app.services.autoedit.results import record_answer, record_failure
+from app.services.autoedit.states import (
+    B_FAILED,
+    B_RUNNING,
+    B_STOPPED,
+    CANCELLED,
+    FAILED,
+    RETRYING,
+    RUNNING,
+    TASK_CLAIMABLE,
+)
+
+log = logging.getLogger(__name__)
+SLOT_WAIT_S = 5.0  # wait this long for a free slot in-thread before handing the task back to the broker
+
+
+@dataclass
+class Outcome:
+    """done | failed | skip (nothing to do) | retry (API trouble) | wait (no slot or budget yet) | stopped."""
+
+    action: str
+    delay_s: float = 0.0
+    send_ids: list[int] = field(default_factory=list)
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    task_id: int
+    batch_id: int
+    model: str
+    request: dict[str, Any]
+    reserved: float
+    timing: BatchTiming
+    attempts: int
+
+
+def retry_delay(attempt: int, retry_after: float | None, timing: BatchTiming, rng: random.Random | None = None) -> float:
+    """Exponential back-off with jitter (half to all of base * 2^(attempt-1)), never sooner than the
+    server's retry-after, capped at backoff_max_s."""
+    rng = rng or random.Random()
+    backoff = min(timing.backoff_max_s, timing.backoff_base_s * 2 ** max(0, attempt - 1))
+    delay = rng.uniform(backoff / 2, backoff)
+    if retry_after is not None:
+        delay = max(delay, retry_after + rng.uniform(0.0, min(1.0, backoff / 2)))
+    return min(delay, timing.backoff_max_s)
+
+
+def run_item(task_id: int, settings: Settings) -> Outcome:
+    session = get_sessionmaker()()
+    try:
+        return _run_item(session, task_id, settings)
+    finally:
+        session.close()
+
+
+def _run_item(session: Session, task_id: int, settings: Settings) -> Outcome:
+    task = session.get(AutoEditTask, task_id)
+    if task is None or task.status not in TASK_CLAIMABLE:
+        return Outcome("skip", detail="already taken or finished")
+    batch = session.get(AutoEditBatch, task.batch_id)
+    assert batch is not None
+    batch_id, concurrency, timing = batch.id, batch.concurrency, BatchTiming.from_options(batch.options)
+    running = batch.status == B_RUNNING
+    session.commit()  # hands the connection back while this thread waits
+    limiter = make_limiter(settings) if running else None
+    token = None
+    if limiter is not None:
+        token = limiter.acquire(batch_id, concurrency, timing.request_timeout_s + 30, SLOT_WAIT_S)
+        if token is None:
+            return Outcome("wait", delay_s=random.uniform(0.5, 2.0), detail="no free slot")
+    try:
+        claimed = claim_task(session, task_id, db_limit=running and limiter is None)
+        if isinstance(claimed, Outcome):
+            return claimed
+        answer = _call(settings, claimed)
+    finally:
+        _release(limiter, batch_id, token)  # the slot frees as soon as the call ends, before the writes
+    if isinstance(answer, RetryableApiError):
+        return _record_retry(session, claimed, redact(answer.message, settings), answer.retry_after)
+    if isinstance(answer, FatalApiError):
+        return _record_fatal(session, claimed, redact(answer.message, settings))
+    if isinstance(answer, ApiFailure):
+        recorded = record_failure(session, task_id, redact(answer.message, settings), reserved=claimed.reserved)
+        return Outcome("failed", send_ids=recorded.send_ids, detail=answer.message)
+    cost = cost_usd(claimed.model, answer.usage)
+    recorded = record_answer(session, task_id, answer.text, answer.stop_reason, answer.usage, cost, claimed.reserved)
+    return Outcome("done" if recorded.status != FAILED else "failed", send_ids=recorded.send_ids)
+
+
+def _call(settings: Settings, claim: "Claim") -> ModelReply | ApiFailure:
+    try:
+        return call_model(build_client(settings, claim.timing.request_timeout_s), claim.request)
+    except ApiFailure as exc:
+        return exc
+
+
+def _release(limiter: RedisLimiter | None, batch_id: int, token: str | None) -> None:
+    if limiter is not None and token is not None:
+        limiter.release(batch_id, token)
+
+
+def claim_task(session: Session, task_id: int, db_limit: bool) -> Claim | Outcome:
+    """Move the task to running, checking the batch, the attempts, the concurrency limit (when the
+    database enforces it) and the cost ceiling; commits. An Outcome says why it did not start."""
+    task = lock_task(session, task_id)
+    if task is None or task.status not in TASK_CLAIMABLE:
+        session.commit()
+        return Outcome("skip", detail="already taken or finished")
+    batch = session.get(AutoEditBatch, task.batch_id, populate_existing=True)
+    item = session.get(Item, task.item_id)
+    assert batch is not None and item is not None
+    timing = BatchTiming.from_options(batch.options)
+    if batch.status != B_RUNNING:
+        return _cancel_task(session, task, f"batch {batch.status}")
+    if task.attempts >= timing.max_attempts:
+        recorded = record_failure(session, task.id, f"gave up after {task.attempts} attempts: {task.error or 'no answer'}")
+        return Outcome("failed", send_ids=recorded.send_ids)
+    now = utcnow()
+    if db_limit and _running_count(session, batch.id, now - timedelta(seconds=timing.stale_after_s)) >= batch.concurrency:
+        session.rollback()
+        return Outcome("wait", delay_s=random.uniform(0.2, 1.0), detail="no free slot")
+    prompt = render_prompt(batch.prompt_version, item.prompt, item.chosen, item.rejected)
+    request = prompt.as_request(batch.model, max_tokens_for(item.rejected))
+    reserved = 0.0
+    if batch.max_cost_usd is not None:
+        worst = worst_case_cost_usd(batch.model, prompt.system + prompt.user, request["max_tokens"])
+        locked = lock_batch(session, batch.id)
+        assert locked is not None
+        if locked.status != B_RUNNING:
+            return _cancel_task(session, task, f"batch {locked.status}")
+        held = ledger.reserved_usd(locked)
+        if locked.cost_usd + held + worst > locked.max_cost_usd:  # type: ignore[operator]
+            if held > ledger.EPSILON_USD:  # calls in flight may settle for less than reserved: wait for them
+                session.rollback()
+                return Outcome("wait", delay_s=random.uniform(1.0, 3.0), detail="waiting for the cost ceiling")
+            message = (f"cost ceiling of ${locked.max_cost_usd:.4f} reached: ${locked.cost_usd:.4f} spent, "
+                       f"and the next item could cost up to ${worst:.4f}")
+            ledger.stop_batch(session, locked, B_STOPPED, message)
+            task.status, task.error = CANCELLED, message
+            session.commit()
+            return Outcome("stopped", detail=message)
+        ledger.set_reserved(locked, held + worst)
+        reserved = worst
+    task.status, task.attempts, task.updated_at = RUNNING, task.attempts + 1, now
+    claim = Claim(task.id, batch.id, batch.model, request, reserved, timing, task.attempts)
+    session.commit()
+    return claim
+
+
+def _running_count(session: Session, batch_id: int, fresh_after: Any) -> int:
+    return session.scalar(
+        select(func.count()).select_from(AutoEditTask).where(
+            AutoEditTask.batch_id == batch_id, AutoEditTask.status == RUNNING, AutoEditTask.updated_at > fresh_after
+        )
+    ) or 0
+
+
+def _cancel_task(session: Session, task: AutoEditTask, reason: str) -> Outcome:
+    task.status, task.error = CANCELLED, reason
+    session.commit()
+    return Outcome("skip", detail=reason)
+
+
+def _drop_reservation(session: Session, claim: Claim) -> None:
+    if claim.reserved:
+        batch = lock_batch(session, claim.batch_id)
+        assert batch is not None
+        ledger.set_reserved(batch, ledger.reserved_usd(batch) - claim.reserved)
+
+
+def _record_retry(session: Session, claim: Claim, message: str, retry_after: float | None) -> Outcome:
+    """Schedule another attempt (or give up after max_attempts); the reservation is dropped meanwhile."""
+    if claim.attempts >= claim.timing.max_attempts:
+        recorded = record_failure(session, claim.task_id, f"gave up after {claim.attempts} attempts: {message}",
+                                  reserved=claim.reserved)
+        return Outcome("failed", send_ids=recorded.send_ids, detail=message)
+    task = lock_task(session, claim.task_id)
+    if task is None or task.status != RUNNING:  # the watcher took it back meanwhile and sent it again
+        session.commit()
+        return Outcome("skip", detail="taken back by the watcher")
+    task.status, task.error = RETRYING, f"attempt {claim.attempts}: {message}"
+    _drop_reservation(session, claim)
+    session.commit()
+    delay = retry_delay(claim.attempts, retry_after, claim.timing)
+    log.info("autoedit task %s: %s; retrying in %.1f s", claim.task_id, message, delay)
+    return Outcome("retry", delay_s=delay, detail=message)
+
+
+def _record_fatal(session: Session, claim: Claim, message: str) -> Outcome:
+    """A refusal every item would get (bad key, bad model): fail the task and stop the batch at once."""
+    task = lock_task(session, claim.task_id)
+    assert task is not None
+    if task.status == RUNNING:
+        task.status, task.error = FAILED, message
+    batch = lock_batch(session, claim.batch_id)
+    assert batch is not None
+    if claim.reserved:
+        ledger.set_reserved(batch, ledger.reserved_usd(batch) - claim.reserved)
+    if batch.status == B_RUNNING:
+        ledger.stop_batch(session, batch, B_FAILED, f"stopped: {message}")
+    session.commit()
+    log.error("autoedit batch %s stopped: %s", claim.batch_id, message)
+    return Outcome("stopped", detail=message)
