@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
@@ -56,7 +56,7 @@ def current_draft(session: Session, item_id: int, author: User) -> Edit | None:
     """The author's working draft of an item, if any."""
     return session.scalars(
         select(Edit).where(Edit.item_id == item_id, Edit.author_id == author.id, Edit.status == EditStatus.draft)
-        .order_by(Edit.id.desc())
+        .order_by(Edit.id.desc()).execution_options(populate_existing=True)
     ).first()
 
 
@@ -145,17 +145,14 @@ def save_edit(
     if draft is None:
         edit = Edit(item_id=item_id, author_id=user.id, version=1, time_spent_s=checked.time_spent_s, **values)
         session.add(edit)
-        session.flush()
     else:
-        result = session.execute(
-            update(Edit).where(Edit.id == draft.id, Edit.version == stored)
-            .values(version=stored + 1, time_spent_s=Edit.time_spent_s + checked.time_spent_s, **values)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(result, "rowcount", 1) != 1:  # cannot happen under the item lock; kept as a guard
-            raise StaleEdit(f"edit {draft.id} changed while saving; reload it", current_version=stored + 1)
-        session.refresh(draft)
+        # The item lock makes the version read above authoritative: no other save of this item runs now.
         edit = draft
+        for name, value in values.items():
+            setattr(edit, name, value)
+        edit.version = stored + 1
+        edit.time_spent_s = (edit.time_spent_s or 0.0) + checked.time_spent_s
+    session.flush()
     if submitting:
         _finish_submit(session, item, user, edit)
     session.commit()

@@ -133,7 +133,10 @@ def hold_lease(session: Session, item: Item, user: User, ttl_s: float | None = N
     A lease that expired while nobody else took the item is renewed as well; LeaseLost when the caller
     has no lease row (released, skipped, or taken over after expiry) or the item is no longer available."""
     now, ttl = utcnow(), _ttl(ttl_s)
-    lease = session.scalars(select(Lease).where(Lease.item_id == item.id, Lease.user_id == user.id)).first()
+    lease = session.scalars(
+        select(Lease).where(Lease.item_id == item.id, Lease.user_id == user.id)
+        .execution_options(populate_existing=True)
+    ).first()
     if lease is None:
         raise LeaseLost(f"you hold no lease on item {item.id}: lease it again from the queue (GET /api/v1/queue/next)")
     expires = lease.expires_at if lease.expires_at.tzinfo else lease.expires_at.replace(tzinfo=now.tzinfo)
