@@ -9,3 +9,4 @@ from app.cli import users  # noqa: F401
 from app.cli import align  # noqa: F401
 from app.cli import train_ppo  # noqa: F401
 from app.cli import train_reward  # noqa: F401
+from app.cli import autoedit  # noqa: F401

@@ -113,8 +113,15 @@ def build_reward_data(
 def load_eval_pairs(data_path: str, tokenizer: Any, max_length: int) -> tuple[list[Pair], list[Pair], ExportInfo]:
     """Every changed edit pair and every original pair of an export, for evaluating a trained model."""
     rows, info = read_export(data_path)
+    return (*eval_pairs_from(rows, info, tokenizer, max_length), info)
+
+
+def eval_pairs_from(
+    rows: list[dict[str, Any]], info: ExportInfo, tokenizer: Any, max_length: int
+) -> tuple[list[Pair], list[Pair]]:
+    """(edit pairs that change a token, original pairs) of checked export rows, cut to `max_length`."""
     edits, _ = edit_pairs_for(tokenizer, rows)
     changed = [p for p in edits if has_changes(p)]
     if not changed:
-        raise RewardDataError(f"the export has no edits: no row of {data_path} changes a token")
-    return _cut(changed, max_length), _cut(original_pairs(tokenizer, rows), max_length), info
+        raise RewardDataError(f"the export has no edits: no row of {info.path} changes a token")
+    return _cut(changed, max_length), _cut(original_pairs(tokenizer, rows), max_length)

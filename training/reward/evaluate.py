@@ -24,7 +24,7 @@ from training.reward.data import Pair, collate_pairs
 from training.reward.losses import response_mask
 from training.reward.model import TRAINING_CONFIG_FILE, RewardModel
 
-METRIC_ORDER = ("edit_pair_accuracy", "original_pair_accuracy", "token_auroc", "token_auroc_removed",
+METRIC_ORDER = ("kind", "loss", "trained_on", "edit_pair_accuracy", "original_pair_accuracy", "token_auroc", "token_auroc_removed",
                 "token_auroc_inserted", "edit_pairs", "original_pairs")
 
 
@@ -148,9 +148,11 @@ def evaluate_checkpoints(
     """Metrics per checkpoint on an export: all its pairs, or the held-out split each run trained with."""
     from training.config_io import apply_mapping
     from training.reward.config import RewardModelConfig
-    from training.reward.dataset import load_eval_pairs, load_reward_data
+    from training.reward.dataset import build_reward_data, eval_pairs_from
+    from training.reward.export_file import read_export
     from training.reward.model import load_reward_model
 
+    rows, info = read_export(data_path)  # a bad export fails before any model loads
     results: dict[str, dict[str, Any]] = {}
     for path in checkpoints:
         model = load_reward_model(path)
@@ -161,11 +163,12 @@ def evaluate_checkpoints(
 
             cfg = apply_mapping(cfg, yaml.safe_load(run_config.read_text(encoding="utf-8")) or {})
         if split == "validation":
-            data = load_reward_data(data_path, model.tokenizer, cfg.max_length, cfg.validation_fraction, cfg.seed)
+            data = build_reward_data(rows, info, model.tokenizer, cfg.max_length, cfg.validation_fraction, cfg.seed)
             edits, originals = data.val_edits, data.val_original
         else:
-            edits, originals, _ = load_eval_pairs(data_path, model.tokenizer, cfg.max_length)
-        metrics: dict[str, Any] = {"kind": model.kind, "loss": model.loss}
+            edits, originals = eval_pairs_from(rows, info, model.tokenizer, cfg.max_length)
+        trained_on = cfg.pairs if model.kind == "sequence" else "edits"
+        metrics: dict[str, Any] = {"kind": model.kind, "loss": model.loss, "trained_on": trained_on}
         metrics.update(evaluate_model(model, edits, originals, batch_size))
         results[str(path)] = metrics
     return results

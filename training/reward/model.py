@@ -122,7 +122,9 @@ class RewardModel(nn.Module):
 def build_reward_model(model_dir: Path, kind: str, loss: str, tokenizer: Any, seed: int) -> RewardModel:
     """A fresh reward model on a pretrained trunk (the causal LM without its LM head)."""
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
     trunk = AutoModel.from_pretrained(model_dir, dtype=torch.float32)
     return RewardModel(trunk, kind, loss, tokenizer, seed)
 
@@ -146,7 +148,9 @@ def load_reward_model(path: str | Path, device: str | torch.device | None = None
     """A trained reward model from its checkpoint folder, in eval mode, on `device` (default CPU)."""
     from safetensors.torch import load_file
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
     folder = Path(path)
     if not (folder / META_FILE).is_file():
         raise ValueError(f"{folder} is not a reward-model checkpoint: it has no {META_FILE} (train one first)")
