@@ -21,9 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
-from rapidfuzz.distance import Indel
-
 from training.text_units import diff_window, is_word, unit_bounds, units
+from training.unit_diff import changed_groups, rapidfuzz_groups, slide_pure_groups
 
 __all__ = [
     "NEGATIVE", "NEUTRAL", "POSITIVE", "Alignment", "AlignmentStats", "Hunk", "Token",
@@ -232,58 +231,6 @@ def overlap_labels(offsets: Sequence[Sequence[int]], spans: Sequence[Sequence[in
 # ---------------------------------------------------------------- the diff
 
 
-def _changed_groups(ua: Sequence[Any], ub: Sequence[Any]) -> list[list[int]]:
-    """[i1, i2, j1, j2] unit ranges of maximal runs of non-equal opcodes of an LCS (Indel) alignment."""
-    groups: list[list[int]] = []
-    current: list[int] | None = None
-    opcodes: list[Any] = Indel.opcodes(ua, ub).as_list()
-    for tag, i1, i2, j1, j2 in opcodes:
-        if tag == "equal":
-            current = None
-        elif current is None:
-            current = [i1, i2, j1, j2]
-            groups.append(current)
-        else:
-            current[1], current[3] = i2, j2
-    return groups
-
-
-def _best_shift(fixed: Sequence[Any], pos: int, moved: Sequence[Any], m1: int, m2: int, lo: int, hi: int
-                ) -> int:
-    """How far to slide the insertion of `moved[m1:m2]` at `fixed` position `pos` (within [lo, hi]) so
-    that the moved units start with whitespace, as tokens with a leading space (GPT-2, SentencePiece)
-    expect: " black" inserted after "the", not "black " before "cat", keeps " cat" unchanged."""
-    left = 0
-    while pos - left > lo and fixed[pos - left - 1] == moved[m2 - left - 1]:
-        left += 1
-    right = 0
-    while pos + right < hi and fixed[pos + right] == moved[m1 + right]:
-        right += 1
-    for shift in range(right, -left - 1, -1):
-        if moved[m1 + shift][0].isspace():
-            return shift
-    return 0
-
-
-def _slide_pure_hunks(groups: list[list[int]], ua: list[str], ub: list[str]) -> None:
-    """Among the equally minimal places of each pure insertion or deletion, pick one that starts with
-    whitespace; a hunk never slides into its neighbour (at least one equal unit stays between)."""
-    last = len(groups) - 1
-    for g, (i1, i2, j1, j2) in enumerate(groups):
-        if i1 == i2:
-            lo = groups[g - 1][1] + 1 if g else 0
-            hi = groups[g + 1][0] - 1 if g < last else len(ua)
-            shift = _best_shift(ua, i1, ub, j1, j2, lo, hi)
-        elif j1 == j2:
-            lo = groups[g - 1][3] + 1 if g else 0
-            hi = groups[g + 1][2] - 1 if g < last else len(ub)
-            shift = _best_shift(ub, j1, ua, i1, i2, lo, hi)
-        else:
-            continue
-        if shift:
-            groups[g] = [i1 + shift, i2 + shift, j1 + shift, j2 + shift]
-
-
 def apply_hunks(original: str, hunks: Iterable[Sequence[int]], edited: str) -> str:
     """`original` with each hunk's original span replaced by its span of `edited` (gives `edited` back
     for the hunks of that pair)."""
@@ -308,16 +255,16 @@ def _hunks(a: str, b: str, a_units: list[str] | None = None, a_bounds: list[int]
     if ua is None:
         ua = units(a[start:end_a])
     ub = units(b[start:end_b])
-    groups = _changed_groups(ua, ub)
-    _slide_pure_hunks(groups, ua, ub)
+    groups = changed_groups(ua, ub)
+    slide_pure_groups(groups, ua, ub)
     ba, bb = unit_bounds(ua, start), unit_bounds(ub, start)
     hunks = [Hunk(ba[i1], ba[i2], bb[j1], bb[j2]) for i1, i2, j1, j2 in groups]
     if apply_hunks(a, hunks, b) != b:
         # rapidfuzz compares units by their 64-bit hash; on a collision, compare exact integer ids instead.
         ids: dict[str, int] = {}
-        groups = _changed_groups([ids.setdefault(u, len(ids)) for u in ua],
-                                 [ids.setdefault(u, len(ids)) for u in ub])
-        _slide_pure_hunks(groups, ua, ub)
+        groups = rapidfuzz_groups([ids.setdefault(u, len(ids)) for u in ua],
+                                  [ids.setdefault(u, len(ids)) for u in ub])
+        slide_pure_groups(groups, ua, ub)
         hunks = [Hunk(ba[i1], ba[i2], bb[j1], bb[j2]) for i1, i2, j1, j2 in groups]
     return hunks
 
@@ -410,7 +357,8 @@ def align_many(pairs: Iterable[tuple[str, str]], tokenizer: Any = None, *,
     editeds: list[str] = []
     for k, pair in enumerate(pairs):
         if isinstance(pair, str | bytes) or not isinstance(pair, Sequence) or len(pair) != 2:
-            raise TypeError(f"pairs[{k}] must be an (original, edited) pair of str, got {type(pair).__name__}")
+            raise TypeError(f"pairs[{k}] must be an (original, edited) pair of str, "
+                            f"got {type(pair).__name__}")
         _require_str(pair[0], f"pairs[{k}][0] (original)")
         _require_str(pair[1], f"pairs[{k}][1] (edited)")
         originals.append(pair[0])
