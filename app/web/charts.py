@@ -18,7 +18,7 @@ def nice_ceiling(value: float) -> int:
     return int(10 * power)
 
 
-def bar_chart(series: Sequence[tuple[date, int]], *, title: str, width: int = 720, height: int = 200) -> Markup:
+def bar_chart(series: Sequence[tuple[date, int]], *, title: str, width: int = 1100, height: int = 220) -> Markup:
     """A bar per day with a y axis (0, half, top) and a date label every week; each bar has a tooltip."""
     left, right, top, bottom = 36, 8, 10, 26
     plot_w, plot_h = width - left - right, height - top - bottom

@@ -1,6 +1,7 @@
 """Browser fixtures: the real server on SQLite and on PostgreSQL, seeded, and headless Debian Chromium."""
 
 import hashlib
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,12 @@ PAIRS = [
     ("Write a Python function that adds two numbers.",
      "```python\ndef add(a, b):\n    return a + b\n```",
      "```python\ndef add(a, b):\n    return a - b\n```"),
+    ("List three primary colours.", "Red, yellow and blue.", "- Red\n- Green\n- Purple"),
+    ("How many legs does a spider have?", "Eight.", "A spider has six legs."),
+    ("What does HTML stand for?", "HyperText Markup Language.", "HighText Machine Language."),
+    ("Is the sun a star?", "Yes, the sun is a star.", "No, the sun is a planet."),
+    ("How do I reverse a list in Python?", "Use `items.reverse()` or `items[::-1]`.", "Use `items.sort()`."),
+    ("What is 7 times 8?", "56.", "7 times 8 is 54."),
 ]
 XSS_SCRIPT = "<script>window.__pwned = 1</script>"
 XSS_IMG = '<img src=x onerror="window.__pwned = 2">'
@@ -62,8 +69,9 @@ def _seed(sessions: sessionmaker[Session]) -> tuple[int, int]:
 
     pw_hash = hash_password(PASSWORD)
     with sessions.begin() as s:
-        for email, role in [("admin@example.org", Role.admin), ("ann1@example.org", Role.annotator),
-                            ("ann2@example.org", Role.annotator), ("rev@example.org", Role.reviewer)]:
+        accounts = [("admin@example.org", Role.admin), ("rev@example.org", Role.reviewer)]
+        accounts += [(f"ann{n}@example.org", Role.annotator) for n in range(1, 6)]
+        for email, role in accounts:
             s.add(User(email=email, role=role, password_hash=pw_hash))
         datasets = []
         for name, pairs in [("everyday", PAIRS), ("hostile", [XSS_PAIR])]:
@@ -127,10 +135,38 @@ def chromium() -> Iterator[Browser]:
         browser.close()
 
 
+class BrowserErrors:
+    """Console errors and uncaught exceptions of every page of a context (a CSP violation is one)."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def watch(self, page: Page) -> None:
+        page.on("console", lambda msg: self.messages.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: self.messages.append(f"uncaught: {exc}"))
+
+
 @pytest.fixture
-def context(chromium: Browser) -> Iterator[BrowserContext]:
+def browser_errors() -> BrowserErrors:
+    return BrowserErrors()
+
+
+@pytest.fixture
+def context(chromium: Browser, browser_errors: BrowserErrors) -> Iterator[BrowserContext]:
+    """A fresh browser profile; the test fails if any of its pages logged an error."""
     ctx = chromium.new_context(viewport={"width": 1360, "height": 900})
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(15_000)
+    ctx.on("page", browser_errors.watch)
+    yield ctx
+    ctx.close()
+    assert browser_errors.messages == [], f"errors in the browser console: {browser_errors.messages}"
+
+
+@pytest.fixture
+def second_context(chromium: Browser, browser_errors: BrowserErrors) -> Iterator[BrowserContext]:
+    ctx = chromium.new_context(viewport={"width": 1360, "height": 900})
+    ctx.set_default_timeout(15_000)
+    ctx.on("page", browser_errors.watch)
     yield ctx
     ctx.close()
 
@@ -141,6 +177,19 @@ def log_in(page: Page, site: Site, email: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+ITEM_URL = re.compile(r".*/annotate/items/(\d+)(\?.*)?$")
+
+
+def start_dataset(page: Page, site: Site, name: str) -> int:
+    """Open the queue, press Start on a dataset, and return the id of the leased item."""
+    page.goto(f"{site.base_url}/annotate")
+    page.click(f"button[data-dataset='{name}']")
+    page.wait_for_url(ITEM_URL)
+    match = ITEM_URL.match(page.url)
+    assert match is not None
+    return int(match.group(1))
 
 
 def screenshot(page: Page, name: str) -> None:
