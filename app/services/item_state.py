@@ -25,6 +25,20 @@ def lock_item(session: Session, item_id: int) -> Item | None:
     return session.get(Item, item_id, with_for_update=True, populate_existing=True)
 
 
+def lock_item_and_dataset(session: Session, item_id: int) -> tuple[Item, Dataset] | None:
+    """lock_item, fetching the item's dataset in the same round trip (the save path is latency-bound)."""
+    query = (
+        select(Item, Dataset).join(Dataset, Dataset.id == Item.dataset_id).where(Item.id == item_id)
+        .execution_options(populate_existing=True)
+    )
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE items SET state = state WHERE id = :id"), {"id": item_id})
+    else:
+        query = query.with_for_update(of=Item)
+    row = session.execute(query).first()
+    return (row[0], row[1]) if row else None
+
+
 def take_write_lock(session: Session) -> None:
     """SQLite only: take the database write lock now (see lock_item); a no-op on PostgreSQL."""
     if session.get_bind().dialect.name == "sqlite":

@@ -127,11 +127,12 @@ def lease_next(
     return None
 
 
-def hold_lease(session: Session, item: Item, user: User, ttl_s: float | None = None) -> Lease:
+def hold_lease(session: Session, item: Item, user: User, ttl_s: float | None = None, lazy: bool = False) -> Lease:
     """Renew the caller's lease on `item` (within the caller's transaction; no commit).
 
     A lease that expired while nobody else took the item is renewed as well; LeaseLost when the caller
-    has no lease row (released, skipped, or taken over after expiry) or the item is no longer available."""
+    has no lease row (released, skipped, or taken over after expiry) or the item is no longer available.
+    `lazy`: leave a lease with more than half its time to live as it is (saves a write per draft save)."""
     now, ttl = utcnow(), _ttl(ttl_s)
     lease = session.scalars(
         select(Lease).where(Lease.item_id == item.id, Lease.user_id == user.id)
@@ -141,10 +142,11 @@ def hold_lease(session: Session, item: Item, user: User, ttl_s: float | None = N
         raise LeaseLost(f"you hold no lease on item {item.id}: lease it again from the queue (GET /api/v1/queue/next)")
     expires = lease.expires_at if lease.expires_at.tzinfo else lease.expires_at.replace(tzinfo=now.tzinfo)
     if expires <= now and session.scalar(_available_items(user, now, None).where(Item.id == item.id)) is None:
-        session.delete(lease)
         raise LeaseLost(f"your lease on item {item.id} expired and the item is no longer available")
     if item.state != OPEN:
         raise LeaseLost(f"item {item.id} is {item.state} and no longer takes edits")
+    if lazy and expires - now > ttl / 2:
+        return lease
     lease.expires_at = now + ttl
     session.flush()
     return lease

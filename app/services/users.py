@@ -143,18 +143,20 @@ def user_for_api_token(session: Session, token: str, touch_interval: timedelta |
     """The owner of a live (unrevoked) token, active or not; None for an unknown token.
 
     Updates `last_used_at` and commits when it is older than `touch_interval` (never on every request)."""
-    row = session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == hash_api_token(token), ApiToken.revoked.is_(False))
+    found = session.execute(
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == hash_api_token(token), ApiToken.revoked.is_(False))
     ).first()
-    if row is None:
+    if found is None:
         return None
+    row, user = found
     if touch_interval is not None:
         now = utcnow()
         last = _aware(row.last_used_at)
         if last is None or now - last > touch_interval:
             row.last_used_at = now
             session.commit()
-    return row.user
+    return user
 
 
 def count_admins(session: Session) -> int:
