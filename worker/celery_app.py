@@ -29,8 +29,6 @@ def make_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         task_default_queue="default",
         task_routes={"redline.training.*": {"queue": "gpu"}},
-        # Redis: a task not acked within this window is redelivered to another worker.
-        broker_transport_options={"visibility_timeout": 3600},
         timezone="UTC",
         # Run by a worker started with --beat: marks failed the jobs whose worker died.
         beat_schedule={
@@ -39,6 +37,9 @@ def make_celery(settings: Settings) -> Celery:
             "rewatch-autoedit-batches": {"task": "redline.autoedit.sweep", "schedule": 30.0},
         },
     )
+    if settings.redis_url:
+        # Redis: a task not acked within this window is redelivered to another worker.
+        app.conf.broker_transport_options = {"visibility_timeout": 3600}
     return app
 
 

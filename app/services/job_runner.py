@@ -39,6 +39,10 @@ def run_job(job_id: int, settings: Settings) -> str:
         job = session.get(TrainingJob, job_id)
         if job is None or job.status in FINAL_STATES:
             return job.status if job else "missing"
+        if job.status == "running":
+            # A redelivered message while another worker runs it (or ran it until it died: the reaper
+            # marks that one failed, and a retry queues it again).
+            return "running"
         if job.cancel_requested:
             _finish(session, job, "cancelled", None)
             return "cancelled"

@@ -54,7 +54,7 @@ def home_for(user: User) -> str:
         Role.annotator: "/annotate",
         Role.reviewer: "/review",
         Role.admin: "/dashboard",
-        Role.engineer: "/dashboard",
+        Role.engineer: "/jobs",
     }[user.role]
 
 
