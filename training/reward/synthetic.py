@@ -27,8 +27,12 @@ DEFECTS = [(" um, basically,", ""), (" you know, like,", ""), (" maybe probably"
            (" wrong wrong", " right"), (" never ever", " often")]
 
 
-def make_texts(rng: random.Random) -> dict[str, str]:
-    """One prompt with a clean chosen answer, a defective original and its minimal edit."""
+def make_texts(rng: random.Random, sentences: int = 1) -> dict[str, str]:
+    """One prompt with a clean chosen answer, a defective original and its minimal edit.
+
+    With `sentences` > 1 the responses go on with more clean sentences after the one holding the defect
+    (long responses for throughput benchmarks).
+    """
     topic = rng.choice(TOPICS)
     fill = {"t": topic, "T": topic[:1].upper() + topic[1:]}
     prompt = rng.choice(ASKS).format(**fill)
@@ -38,17 +42,26 @@ def make_texts(rng: random.Random) -> dict[str, str]:
     defect, fix = rng.choice(DEFECTS)
     head, tail = " ".join(words[:cut]), " ".join(words[cut:])
     chosen = rng.choice([c for c in CLEAN if c.format(**fill) != clean] or CLEAN).format(**fill)
-    return {"prompt": prompt, "chosen": chosen, "rejected": f"{head}{defect} {tail}", "edited": f"{head}{fix} {tail}"}
+    more = "".join(" " + rng.choice(CLEAN).format(**fill) for _ in range(sentences - 1))
+    return {"prompt": prompt, "chosen": chosen + more, "rejected": f"{head}{defect} {tail}{more}",
+            "edited": f"{head}{fix} {tail}{more}"}
 
 
-def make_edit_rows(tokenizer: Any, count: int = 64, seed: int = 0, no_edit_rows: int = 0) -> list[dict[str, Any]]:
+def make_edit_rows(
+    tokenizer: Any, count: int = 64, seed: int = 0, no_edit_rows: int = 0, sentences: int = 1
+) -> list[dict[str, Any]]:
     """`count` export rows (token-labels view) for `tokenizer`, plus `no_edit_rows` 'no edit needed' rows."""
+    rng = random.Random(seed)
+    texts = [make_texts(rng, sentences) for _ in range(count)]
+    texts += [{**t, "edited": t["rejected"]} for t in (make_texts(rng, sentences) for _ in range(no_edit_rows))]
+    return rows_from_texts(tokenizer, texts)
+
+
+def rows_from_texts(tokenizer: Any, texts: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Export rows (token-labels view) from prompt / chosen / rejected / edited texts, via the real alignment."""
     from training.chat_format import encode_edit_pairs
     from training.tokenizers import tokenizer_hash, tokenizer_name
 
-    rng = random.Random(seed)
-    texts = [make_texts(rng) for _ in range(count)]
-    texts += [{**t, "edited": t["rejected"]} for t in (make_texts(rng) for _ in range(no_edit_rows))]
     encoded = encode_edit_pairs(
         tokenizer, [{"prompt": t["prompt"], "original": t["rejected"], "edited": t["edited"]} for t in texts]
     )
@@ -93,12 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="data file to write (.jsonl or .parquet)")
     parser.add_argument("--rows", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sentences", type=int, default=1, help="clean sentences per response (longer texts)")
     parser.add_argument("--tokenizer", default="tiny", help="'tiny', 'bundled' or a model directory")
     args = parser.parse_args(argv)
     from training.reward.model import load_tokenizer_from, resolve_model_dir
 
     tokenizer = load_tokenizer_from(resolve_model_dir(args.tokenizer))
-    path = write_export(make_edit_rows(tokenizer, args.rows, args.seed), Path(args.out))
+    path = write_export(make_edit_rows(tokenizer, args.rows, args.seed, sentences=args.sentences), Path(args.out))
     print(f"wrote {args.rows} rows to {path}")
     return 0
 

@@ -1,0 +1,186 @@
+"""Reward-model training throughput: our token-level model against our Bradley-Terry model and TRL's
+RewardTrainer, on the same edit pairs (identical token ids) and the same trunk, in one run.
+
+Every pair is cut to exactly --length tokens a side, so each optimiser step sees 2 x batch x length real
+tokens for every contender. Each contender trains in its own process, so that its peak memory (ru_maxrss,
+or torch.cuda.max_memory_allocated on a GPU) is its own. Tokens/s come from the median step time after
+the first (warm-up) step. Targets: the token model at most 1.1 x the Bradley-Terry model's time per token;
+ours at least TRL's tokens/s with less peak memory.
+
+    pip install -e '.[bench]'   # TRL, only for this benchmark; without it the TRL column is skipped
+    python benchmarks/bench_reward_model.py --batch-size 8 --length 256 --steps 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+CONTENDERS = ("token-bt", "token-class", "token-regress", "sequence-bt", "trl")
+
+
+def peak_memory_gib() -> float:
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.cuda.max_memory_allocated() / 1024**3
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # KiB on Linux
+
+
+def prepare(workdir: Path, args: argparse.Namespace) -> Path:
+    """An export of long synthetic edits in the trunk's tokens, every side cut to exactly --length tokens."""
+    from training.reward.model import load_tokenizer_from, resolve_model_dir
+    from training.reward.synthetic import make_edit_rows, write_export
+
+    tokenizer = load_tokenizer_from(resolve_model_dir(args.model))
+    count = args.batch_size * args.steps
+    rows = make_edit_rows(tokenizer, count, seed=0, sentences=max(8, args.length // 6))
+    for row in rows:
+        for side in ("original", "edited"):
+            ids, labels = row[f"{side}_input_ids"], row[f"{side}_labels"]
+            if len(ids) < args.length:
+                raise SystemExit(f"a synthetic response is shorter than {args.length} tokens; lower --length")
+            row[f"{side}_input_ids"], row[f"{side}_labels"] = ids[: args.length], labels[: args.length]
+    return write_export(rows, workdir / "data.jsonl", export_id="bench-reward-model")
+
+
+def run_ours(loss: str, export: Path, workdir: Path, args: argparse.Namespace) -> dict:
+    from training.config_io import load_config
+    from training.reward.config import PRESETS, RewardModelConfig
+    from training.reward.run_files import read_metrics
+    from training.reward.train import train_reward_model
+
+    model_type = "sequence" if loss == "sequence-bt" else "token"
+    sets = [f"model={args.model}", f"data_path={export}", f"output_dir={workdir / loss}", f"model_type={model_type}",
+            f"max_length={args.length}", f"batch_size={args.batch_size}", f"max_steps={args.steps}",
+            "validation_fraction=0", "eval_every=0", "plots=false", "warmup_ratio=0", "learning_rate=1e-5",
+            f"mixed_precision={'bf16' if args.bf16 else 'no'}"]
+    if model_type == "token":
+        sets.append(f"token_loss={loss}")
+    train_reward_model(load_config(RewardModelConfig, "smollm2-cpu", PRESETS, sets))
+    elapsed = [r["elapsed_s"] for r in read_metrics(workdir / loss / "metrics.jsonl") if r["split"] == "train"]
+    return {"step_s": [b - a for a, b in zip([0.0, *elapsed], elapsed, strict=False)]}
+
+
+def run_trl(export: Path, workdir: Path, args: argparse.Namespace) -> dict:
+    try:
+        from datasets import Dataset
+        from trl import RewardConfig, RewardTrainer
+    except ImportError as exc:
+        raise SystemExit(f"TRL is not installed ({exc}); `pip install -e '.[bench]'` to compare with it") from exc
+    from transformers import TrainerCallback
+
+    from training.reward.export_file import read_rows
+    from training.reward.model import load_tokenizer_from, resolve_model_dir
+
+    model_dir = resolve_model_dir(args.model)
+    rows = read_rows(export)
+    data = Dataset.from_list([{"chosen_ids": r["edited_input_ids"], "rejected_ids": r["original_input_ids"]}
+                              for r in rows])
+    times: list[float] = []
+
+    class StepTimer(TrainerCallback):
+        def on_step_begin(self, *a, **k):  # noqa: ANN002, ANN003, ANN201
+            times.append(time.perf_counter())
+
+        def on_step_end(self, *a, **k):  # noqa: ANN002, ANN003, ANN201
+            times[-1] = time.perf_counter() - times[-1]
+
+    config = RewardConfig(output_dir=str(workdir / "trl"), per_device_train_batch_size=args.batch_size,
+                          max_steps=args.steps, learning_rate=1e-5, lr_scheduler_type="constant", logging_steps=1,
+                          save_strategy="no", report_to=[], max_length=args.length, bf16=args.bf16,
+                          dataloader_num_workers=0, gradient_checkpointing=False, disable_tqdm=True)
+    trainer = RewardTrainer(model=str(model_dir), args=config, train_dataset=data,
+                            processing_class=load_tokenizer_from(model_dir), callbacks=[StepTimer()])
+    trainer.train()
+    import trl
+
+    return {"step_s": times, "version": trl.__version__}
+
+
+def child(name: str, export: Path, workdir: Path, args: argparse.Namespace) -> None:
+    result = run_trl(export, workdir, args) if name == "trl" else run_ours(name, export, workdir, args)
+    result["peak_gib"] = peak_memory_gib()
+    (workdir / f"{name}.json").write_text(json.dumps(result))
+
+
+def summarize(name: str, result: dict, tokens_per_step: int) -> dict:
+    steady = result["step_s"][1:] or result["step_s"]
+    step = statistics.median(steady)
+    return {"name": name, "step_s": step, "tokens_per_s": tokens_per_step / step, "peak_gib": result["peak_gib"],
+            "version": result.get("version", "")}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="bundled", help="trunk: 'bundled' (SmolLM2-135M-Instruct), 'tiny' or a dir")
+    parser.add_argument("--batch-size", type=int, default=8, help="pairs per step (2 sequences each)")
+    parser.add_argument("--length", type=int, default=256, help="tokens per sequence")
+    parser.add_argument("--steps", type=int, default=5, help="optimiser steps per contender (the first is warm-up)")
+    parser.add_argument("--bf16", action="store_true", help="bf16 mixed precision for every contender (GPU)")
+    parser.add_argument("--contenders", default="token-bt,sequence-bt,trl",
+                        help=f"comma-separated, from {', '.join(CONTENDERS)}")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        workdir = Path(args.workdir)
+        child(args.child, workdir / "data.jsonl", workdir, args)
+        return 0
+
+    names = [n.strip() for n in args.contenders.split(",") if n.strip()]
+    unknown = sorted(set(names) - set(CONTENDERS))
+    if unknown:
+        raise SystemExit(f"unknown contenders {unknown}; choose from {', '.join(CONTENDERS)}")
+    tokens_per_step = 2 * args.batch_size * args.length
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-rm-") as tmp:
+        workdir = Path(tmp)
+        prepare(workdir, args)
+        for name in names:
+            cmd = [sys.executable, __file__, "--child", name, "--workdir", str(workdir), "--model", args.model,
+                   "--batch-size", str(args.batch_size), "--length", str(args.length), "--steps", str(args.steps)]
+            cmd += ["--bf16"] if args.bf16 else []
+            load = os.getloadavg()[0]
+            done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+            if done.returncode != 0:
+                print(f"{name}: failed\n{done.stderr[-2000:]}", file=sys.stderr)
+                continue
+            rows.append({**summarize(name, json.loads((workdir / f"{name}.json").read_text()), tokens_per_step),
+                         "load": load})
+    print(f"reward-model training, {args.model}, batch {args.batch_size} pairs x {args.length} tokens a side, "
+          f"{args.steps} steps ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)")
+    print(f"{'contender':<14}{'s/step':>9}{'tokens/s':>10}{'peak GiB':>10}{'load':>6}")
+    for r in rows:
+        label = f"trl {r['version']}" if r["name"] == "trl" else f"ours {r['name']}"
+        print(f"{label:<14}{r['step_s']:>9.2f}{r['tokens_per_s']:>10.0f}{r['peak_gib']:>10.2f}{r['load']:>6.1f}")
+    by_name = {r["name"]: r for r in rows}
+    if "sequence-bt" in by_name:
+        for r in rows:
+            if r["name"] in ("token-bt", "token-class", "token-regress"):
+                ratio = r["step_s"] / by_name["sequence-bt"]["step_s"]
+                print(f"{r['name']} time per token / Bradley-Terry: {ratio:.2f} (target <= 1.10)")
+    if "trl" in by_name:
+        for r in rows:
+            if r["name"] != "trl":
+                trl = by_name["trl"]
+                print(f"ours {r['name']} / TRL: tokens/s {r['tokens_per_s'] / trl['tokens_per_s']:.2f} (target >= 1.00), "
+                      f"peak memory {r['peak_gib'] / trl['peak_gib']:.2f} (target < 1.00)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
