@@ -1,0 +1,74 @@
+"""Dashboard figures: per-annotator stats, the zero-filled daily series, the SVG chart and the page."""
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from app.models import Dataset, Edit
+from app.services import edits, queue, review
+from app.services.stats import annotator_stats, daily_edits
+from app.web.charts import bar_chart, nice_ceiling
+from tests.fixtures_app import Account
+from tests.web.conftest import PageClient
+
+
+def _submit(session: Session, account: Account, dataset: Dataset, text_of: Callable[[str], str]) -> Edit:
+    leased = queue.lease_next(session, account.user, dataset.id)
+    assert leased is not None
+    item = leased[0]
+    text = text_of(item.rejected)
+    outcome = "no_edit_needed" if text == item.rejected else "edited"
+    return edits.save_edit(session, item.id, account.user, text, "submitted", time_spent_s=30.0, outcome=outcome)
+
+
+def test_annotator_stats_count_work_and_review_outcomes(
+    session: Session, accounts: dict[str, Account], make_dataset: Callable[..., Dataset],
+) -> None:
+    dataset = make_dataset(4, soft_max_changed_words=2, hard_max_changed_words=50)
+    ann, reviewer = accounts["annotator"], accounts["reviewer"].user
+    small = _submit(session, ann, dataset, lambda t: t.replace("cold", "hot"))
+    large = _submit(session, ann, dataset, lambda t: t.replace("cold water and wait", "a pan, then wait"))
+    same = _submit(session, ann, dataset, lambda t: t)
+    review.accept_edit(session, small.id, reviewer)
+    review.reject_edit(session, large.id, reviewer, "too much")
+    review.modify_edit(session, same.id, reviewer, same.edited_text + " Done.")
+    [row] = annotator_stats(session, dataset.id)
+    assert (row.email, row.items_done, row.no_edit_needed) == ("annotator@example.org", 3, 1)
+    assert (row.accepted, row.rejected, row.modified) == (1, 1, 1)
+    assert row.acceptance_rate == 1 / 3
+    assert row.over_soft_share == 1 / 3  # only the large edit is above 2 changed words
+    assert row.median_time_s is not None and row.median_time_s >= 30.0
+    assert annotator_stats(session, make_dataset(1).id) == []
+
+
+def test_daily_edits_is_a_full_series_ending_today(
+    session: Session, accounts: dict[str, Account], make_dataset: Callable[..., Dataset],
+) -> None:
+    dataset = make_dataset(2)
+    _submit(session, accounts["annotator"], dataset, lambda t: t + " Yes.")
+    today = datetime.now(UTC).date()
+    series = daily_edits(session, 7, dataset.id)
+    assert [day for day, _ in series] == [today - timedelta(days=n) for n in range(6, -1, -1)]
+    assert [count for _, count in series] == [0, 0, 0, 0, 0, 0, 1]
+
+
+def test_bar_chart_scales_labels_and_escapes() -> None:
+    assert [nice_ceiling(v) for v in (0, 1, 3, 7, 12, 51, 100)] == [1, 1, 5, 10, 20, 100, 100]
+    series = [(date(2026, 1, 1) + timedelta(days=n), n) for n in range(10)]
+    svg = str(bar_chart(series, title="<b>edits</b>"))
+    assert svg.count('<rect class="bar"') == 10 and "<b>" not in svg and "&lt;b&gt;edits&lt;/b&gt;" in svg
+    assert "<title>2026-01-10: 9</title>" in svg and ">10<" in svg  # the top of the axis is 10
+
+
+def test_dashboard_page_shows_each_dataset_and_annotator(
+    session: Session, accounts: dict[str, Account], make_dataset: Callable[..., Dataset],
+    page_client: Callable[[str], PageClient],
+) -> None:
+    dataset = make_dataset(3, name="pairs-a")
+    _submit(session, accounts["annotator"], dataset, lambda t: t + " Yes.")
+    page = page_client("engineer").get("/dashboard").text
+    assert 'data-dataset="pairs-a"' in page and '<td class="num" data-col="edited">1</td>' in page
+    assert "annotator@example.org" in page and 'aria-label="1 accepted' not in page
+    assert 'aria-label="0 accepted, 0 reviewed, 1 edited of 3 items"' in page
+    assert page.count('<rect class="bar"') == 30
