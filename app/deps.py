@@ -44,8 +44,13 @@ def get_db() -> Iterator[Session]:
         session.close()
 
 
+async def read_settings() -> Settings:
+    """The settings (async: FastAPI runs sync dependencies in its thread pool, a hop this does not need)."""
+    return get_settings()
+
+
 SessionDep = Annotated[Session, Depends(get_db)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(read_settings)]
 
 
 def _bearer_token(request: Request) -> str | None:
@@ -157,7 +162,7 @@ def require_roles(*roles: Role) -> Callable[[User], User]:
     allowed = frozenset(roles)
     names = ", ".join(sorted(r.value for r in allowed))
 
-    def check_role(user: CurrentUser) -> User:
+    async def check_role(user: CurrentUser) -> User:  # async: no I/O, no thread-pool hop
         if user.role not in allowed:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"this action needs one of the roles: {names}")
         return user
