@@ -10,9 +10,9 @@ state (POST/PUT/PATCH/DELETE): the token must come in the `X-CSRF-Token` header 
 attach those on their own, so a forged cross-site request cannot carry one.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
@@ -157,7 +157,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 
 
-def require_roles(*roles: Role) -> Callable[[User], User]:
+def require_roles(*roles: Role) -> Callable[[User], Coroutine[Any, Any, User]]:
     """A dependency that lets through only callers with one of `roles` (403 otherwise)."""
     allowed = frozenset(roles)
     names = ", ".join(sorted(r.value for r in allowed))
