@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
 from app.deps import SessionDep, SettingsDep
-from app.models import Dataset, Item, User
+from app.models import Dataset, Edit, EditStatus, Item, User
 from app.models.base import utcnow
 from app.services import edits, queue
 from app.services.datasets import get_dataset, list_datasets
@@ -114,14 +115,26 @@ def get_item(item_id: int, request: Request, session: SessionDep, settings: Sett
     dataset = get_dataset(session, item.dataset_id)
     draft = edits.current_draft(session, item_id, user)
     text = draft.edited_text if draft else item.rejected
+    notice = {"kind": "ok", "text": DONE_NOTICES[done]} if done in DONE_NOTICES else None
+    sent_back = _last_rejection(session, item_id, user)
+    if sent_back is not None and notice is None:
+        notice = {"kind": "warn", "text": f"A reviewer sent your earlier edit of this item back: "
+                                          f"\u201c{sent_back.review_reason or 'no reason given'}\u201d"}
     return render(request, "annotate/item.html", {
         "user": user, "section": "annotate", "title": f"Item {item.external_id}",
         "item": item, "dataset": dataset, "text": text, "version": draft.version if draft else 0,
         "draft": draft, "preview": build_preview(item.rejected, text, dataset), "lease": lease,
         "renew_every_s": max(10, settings.lease_ttl_seconds // 3), "skip_reasons": SKIP_REASONS,
-        "flag_kinds": queue.FLAG_KINDS,
-        "notice": {"kind": "ok", "text": DONE_NOTICES[done]} if done in DONE_NOTICES else None,
+        "flag_kinds": queue.FLAG_KINDS, "notice": notice,
     })
+
+
+def _last_rejection(session: SessionDep, item_id: int, user: User) -> Edit | None:
+    """The user's most recent rejected edit of this item, whose reason they should see on return."""
+    return session.scalars(
+        select(Edit).where(Edit.item_id == item_id, Edit.author_id == user.id, Edit.status == EditStatus.rejected)
+        .order_by(Edit.id.desc())
+    ).first()
 
 
 def _leased_item(session: SessionDep, item_id: int, user: User) -> tuple[Item, Dataset]:

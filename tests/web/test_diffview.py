@@ -2,6 +2,9 @@
 
 from itertools import pairwise
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from app.web.diffview import DELETED, INSERTED, SAME, Hunk, Token, build_inline_diff, render_pieces
 
 
@@ -55,3 +58,40 @@ def test_markup_in_texts_is_escaped():
     html = str(render_pieces(diff))
     assert "<script>" not in html and "<b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+UNITS = ["the", "cat", "sat", "on", "mat", "déjà", "vu", "🙂", "x = 1", " ", " ", "  ", "\n", "\n\n", "    ",
+         "-", "`", "```", ".", ",", "<b>", "&amp;"]
+texts = st.lists(st.sampled_from(UNITS), max_size=25).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(original=texts, edited=texts)
+def test_the_stream_shows_exactly_the_labelled_tokens_of_the_real_alignment(original: str, edited: str) -> None:
+    from app.config import Settings
+    from training.alignment import align
+
+    al = align(original, edited, cache_dir=Settings().model_cache_dir)
+    orig = [Token(t.start, t.end, t.label) for t in al.original_tokens]
+    edit = [Token(t.start, t.end, t.label) for t in al.edited_tokens]
+    diff = build_inline_diff(original, edited, [Hunk(*h) for h in al.hunks], orig, edit)
+    # Leaving the struck pieces out gives the edit back, whitespace and newlines included.
+    assert "".join(p.text for p in diff.pieces if p.kind != DELETED) == edited
+    # The struck text is each run of -1 tokens of the original, in order.
+    runs, current = [], []
+    for tok in orig + [Token(0, 0, 0)]:
+        if tok.label < 0:
+            current.append(tok)
+        elif current:
+            runs.append(original[current[0].start:current[-1].end])
+            current = []
+    assert "".join(p.text for p in diff.pieces if p.kind == DELETED) == "".join(runs)
+    # The underlined characters of the edit are exactly those of its +1 tokens.
+    underlined, at = set(), 0
+    for p in diff.pieces:
+        if p.kind != DELETED:
+            if p.kind == INSERTED:
+                underlined.update(range(at, at + len(p.text)))
+            at += len(p.text)
+    assert underlined == {c for t in edit if t.label > 0 for c in range(t.start, t.end)}
+    assert (diff.negative, diff.positive) == (al.stats.changed_tokens_original, al.stats.changed_tokens_edited)

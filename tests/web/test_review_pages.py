@@ -49,6 +49,12 @@ def test_reject_needs_a_reason_and_sends_the_item_back(
     assert session.get(Item, edit.item_id).state == "open"  # type: ignore[union-attr]
     again = rev.post(f"/review/edits/{edit.id}/accept", {})
     assert again.status_code == 409 and "no longer waiting for review" in again.text
+    # The annotator gets the item back and reads why.
+    ann = page_client("annotator")
+    back = ann.post("/annotate/next", {"dataset_id": str(stored.item.dataset_id)})
+    assert back.headers["location"] == f"/annotate/items/{edit.item_id}"
+    assert "sent your earlier edit of this item back: \u201cNine minutes, not thirty.\u201d" in ann.get(
+        back.headers["location"]).text
 
 
 def test_modify_stores_a_new_version_and_keeps_the_old_in_the_history(
