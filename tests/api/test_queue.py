@@ -74,8 +74,9 @@ def test_only_annotators_and_admins_lease(client_for: Clients, app_client: TestC
         assert response.json()["detail"] == "this action needs one of the roles: admin, annotator"
 
 
-def test_concurrent_leases_on_postgres_never_share_an_item(pg_only_url: str) -> None:
+def test_concurrent_leases_never_share_an_item(db_url: str) -> None:
     """Threads lease and finish items as fast as they can; every item is leased exactly once overall.
+    (PostgreSQL: row locks with SKIP LOCKED; SQLite: the database write lock.)
 
     A finished item (submitted) is never offered again and a live lease excludes everyone else, so a
     second lease of any item would mean two annotators held it at the same time."""
