@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
 from training.text_units import diff_window, is_word, unit_bounds, units
+from training.token_splice import splice_tokens
 from training.unit_diff import changed_groups, rapidfuzz_groups, slide_pure_groups
 
 __all__ = [
@@ -297,25 +298,37 @@ def _build(a: str, b: str, hunks: list[Hunk], name: str,
 
 
 _cache_lock = threading.Lock()
-# (id(backend), original) -> (backend, ids, offsets, units, unit bounds), least recently used first.
-_original_cache: OrderedDict[tuple[int, str], tuple[Any, tuple[int, ...], tuple[tuple[int, int], ...],
-                                                    list[str], list[int]]] = OrderedDict()
+
+
+class _Original(NamedTuple):
+    """What align() keeps of an original between calls."""
+
+    backend: Any
+    ids: tuple[int, ...]
+    offsets: tuple[tuple[int, int], ...]
+    starts: tuple[int, ...]
+    units: list[str]
+    bounds: list[int]
+
+
+# (id(backend), original) -> its _Original, least recently used first.
+_original_cache: OrderedDict[tuple[int, str], _Original] = OrderedDict()
 _original_cache_chars = 0
 
 
-def _original_entry(backend: Any, original: str) -> tuple[Any, tuple[int, ...], tuple[tuple[int, int], ...],
-                                                            list[str], list[int]]:
+def _original_entry(backend: Any, original: str) -> _Original:
     """The original's tokenization and units, cached: while an annotator edits, the original never changes."""
     global _original_cache_chars
     key = (id(backend), original)
     with _cache_lock:
         hit = _original_cache.get(key)
-        if hit is not None and hit[0] is backend:
+        if hit is not None and hit.backend is backend:
             _original_cache.move_to_end(key)
             return hit
     enc = backend.encode(original, add_special_tokens=False)
+    offsets = tuple(enc.offsets)
     parts = units(original)
-    entry = (backend, tuple(enc.ids), tuple(enc.offsets), parts, unit_bounds(parts))
+    entry = _Original(backend, tuple(enc.ids), offsets, tuple(s for s, _ in offsets), parts, unit_bounds(parts))
     with _cache_lock:
         if key not in _original_cache:
             _original_cache[key] = entry
@@ -338,16 +351,21 @@ def clear_original_cache() -> None:
 def align(original: str, edited: str, tokenizer: Any = None, *,
           cache_dir: str | os.PathLike[str] | None = None) -> Alignment:
     """Align one pair. `tokenizer`: a fast tokenizer object, a local tokenizer directory, the bundled
-    name, or None for the bundled default. The original's tokenization is cached (bounded LRU)."""
+    name, or None for the bundled default. The original's tokenization is cached (bounded LRU), and the
+    edited text is re-encoded only around its hunks where that is exact (training.token_splice)."""
     _require_str(original, "original")
     _require_str(edited, "edited")
     from training.tokenizers import offsets_backend
 
     backend, name = offsets_backend(tokenizer, cache_dir)
-    _, ids_a, offs_a, units_a, bounds_a = _original_entry(backend, original)
-    hunks = _hunks(original, edited, units_a, bounds_a)
-    enc = backend.encode(edited, add_special_tokens=False)
-    return _build(original, edited, hunks, name, ids_a, offs_a, enc.ids, enc.offsets)
+    cached = _original_entry(backend, original)
+    hunks = _hunks(original, edited, cached.units, cached.bounds)
+    # Re-encode only around the hunks where that is exact for this tokenizer, else the whole edit.
+    spliced = splice_tokens(backend, original, cached.ids, cached.offsets, cached.starts, edited, hunks)
+    if spliced is None:
+        enc = backend.encode(edited, add_special_tokens=False)
+        spliced = enc.ids, enc.offsets
+    return _build(original, edited, hunks, name, cached.ids, cached.offsets, *spliced)
 
 
 def align_many(pairs: Iterable[tuple[str, str]], tokenizer: Any = None, *,

@@ -11,6 +11,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,14 @@ def _is_bundled(spec: Any) -> bool:
     return spec is None or (isinstance(spec, str) and spec == BUNDLED_NAME)
 
 
+@lru_cache(maxsize=64)
+def _resolved(path: str) -> str:
+    return str(Path(path).expanduser().resolve())
+
+
 def _cache_key(cache_dir: str | os.PathLike[str] | None) -> str:
-    return str(Path(cache_dir).expanduser().resolve()) if cache_dir is not None else ""
+    """The resolved cache directory (resolved once per path: align() asks for it on every call)."""
+    return _resolved(os.fspath(cache_dir)) if cache_dir is not None else ""
 
 
 def _remember(key: tuple[str, str], name: str, load: Any) -> Any:

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from tests.training.alignment_fixtures import lcs_length, naive_labels, wordpiece_tokenizer
 from training.alignment import align, align_many, apply_hunks, diff_hunks, overlap_labels
 from training.text_units import _patterns, diff_window, unit_bounds, units
-from training.tokenizers import load_tokenizer
+from training.token_splice import splice_tokens
+from training.tokenizers import load_tokenizer, offsets_backend
 from training.unit_diff import myers_groups, rapidfuzz_groups, slide_pure_groups
 
 FRAGMENTS = [
@@ -79,6 +80,25 @@ def _check(original: str, edited: str, tokenizer: object) -> None:
     (batch,) = align_many([(original, edited)], tokenizer)
     assert batch.hunks == al.hunks and list(batch.edited_labels) == list(al.edited_labels)
     assert list(batch.original_ids) == list(al.original_ids)
+    assert list(batch.edited_ids) == list(al.edited_ids)  # align() splices the edit's tokens
+    assert [tuple(o) for o in batch.edited_offsets] == [tuple(o) for o in al.edited_offsets]
+
+
+@PROPERTY
+@given(text_pairs())
+def test_spliced_tokens_equal_a_full_encoding(pair: tuple[str, str]) -> None:
+    original, edited = pair
+    backend, _ = offsets_backend(None)
+    enc = backend.encode(original, add_special_tokens=False)
+    spliced = splice_tokens(backend, original, enc.ids, enc.offsets, [s for s, _ in enc.offsets], edited,
+                            diff_hunks(original, edited))
+    full = backend.encode(edited, add_special_tokens=False)
+    if "<|im_end|>" in original or "<|im_end|>" in edited:
+        assert spliced is None  # added-token text: not provably local, encoded whole
+    else:
+        assert spliced is not None and spliced == (full.ids, full.offsets)
+    wordpiece = offsets_backend(wordpiece_tokenizer())[0]
+    assert splice_tokens(wordpiece, original, [], [], [], edited, []) is None  # a normalizer: never spliced
 
 
 @PROPERTY
