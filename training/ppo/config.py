@@ -78,8 +78,8 @@ class PPOConfig:
     """Module names that get adapters."""
     gradient_checkpointing: bool = False
     """Recompute activations in the backward pass to save memory."""
-    dtype: str = "float32"
-    """Weights dtype of all models: 'float32' or 'bfloat16'."""
+    mixed_precision: str = "no"
+    """'no', 'bf16' or 'fp16': autocast through accelerate; weights and Adam states stay float32."""
     gold_judge: str | None = None
     """Optional 'module:function' with f(prompt, response) -> float, logged as gold_score each step."""
     save_every: int = 0
@@ -101,8 +101,8 @@ class PPOConfig:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.temperature <= 0:
             raise ValueError("temperature must be > 0; PPO samples, it never decodes greedily")
-        if self.dtype not in ("float32", "bfloat16"):
-            raise ValueError(f"dtype {self.dtype!r} is unknown; choose 'float32' or 'bfloat16'")
+        if self.mixed_precision not in ("no", "bf16", "fp16"):
+            raise ValueError(f"mixed_precision {self.mixed_precision!r} is unknown; choose 'no', 'bf16' or 'fp16'")
         if self.reward_clip is not None and self.reward_clip <= 0:
             raise ValueError("reward_clip must be > 0, or None to turn it off")
 
@@ -129,7 +129,7 @@ PRESETS: dict[str, PPOConfig] = {
     # one GPU or many through `accelerate launch`
     "gpu": PPOConfig(
         policy="bundled", total_steps=200, batch_size=64, mini_batch_size=16, ppo_epochs=4,
-        max_prompt_tokens=128, max_new_tokens=128, learning_rate=1e-5, dtype="bfloat16",
+        max_prompt_tokens=128, max_new_tokens=128, learning_rate=1e-5, mixed_precision="bf16",
     ),
 }
 

@@ -12,8 +12,6 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, P
 
 from training.ppo.config import PPOConfig
 
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
-
 
 def load_policy_tokenizer(model_dir: Path) -> PreTrainedTokenizerBase:
     """The tokenizer, padding on the left for generation; pad falls back to EOS (as in SmolLM2)."""
@@ -26,9 +24,9 @@ def load_policy_tokenizer(model_dir: Path) -> PreTrainedTokenizerBase:
     return tokenizer
 
 
-def load_causal_lm(model_dir: Path, dtype: str = "float32") -> PreTrainedModel:
-    """A Hugging Face causal LM with dropout off, so that log-probs at rollout and update agree."""
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=DTYPES[dtype])
+def load_causal_lm(model_dir: Path) -> PreTrainedModel:
+    """A float32 Hugging Face causal LM with dropout off, so that log-probs at rollout and update agree."""
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
     for module in model.modules():
         if isinstance(module, nn.Dropout):
             module.p = 0.0
@@ -110,7 +108,7 @@ def token_entropy(logits: torch.Tensor, temperature: float) -> torch.Tensor:
 
 def build_policy(config: PPOConfig, model_dir: Path) -> tuple[PolicyWithValue, PreTrainedModel | None]:
     """The trainable policy with value head, and a frozen reference copy (None when LoRA provides it)."""
-    lm = load_causal_lm(model_dir, config.dtype)
+    lm = load_causal_lm(model_dir)
     if config.gradient_checkpointing:
         lm.gradient_checkpointing_enable()
     frozen = None

@@ -74,7 +74,7 @@ def train_ppo(
     metrics.jsonl (step, total_steps, reward, gold_score, kl, entropy, value_loss, clip_fraction, ...).
     scorers replaces the reward models named in the config (objects with the load_reward_model API).
     """
-    accelerator = Accelerator()
+    accelerator = Accelerator(mixed_precision=config.mixed_precision)
     set_seed(config.seed)  # same initial value head on every process
     out_dir = Path(config.output_dir)
     model_dir = resolve_model_dir(config.policy)
@@ -126,18 +126,20 @@ def run_step(run: Run, step: int) -> dict[str, Any]:
     # 1. rollout: one sampled response per prompt from the current policy
     prompts = run.sampler.next_batch(config.batch_size)
     query, query_mask = encode_prompts(run.tokenizer, prompts, config.max_prompt_tokens)  # (B, P)
-    rollout = sample_responses(
-        run.unwrapped.lm, run.tokenizer, query.to(device), query_mask.to(device),
-        config.max_new_tokens, config.temperature, config.top_k,
-    )
+    with run.accelerator.autocast():
+        rollout = sample_responses(
+            run.unwrapped.lm, run.tokenizer, query.to(device), query_mask.to(device),
+            config.max_new_tokens, config.temperature, config.top_k,
+        )
     mask = rollout.response_mask.float()  # (B, R)
     clock.lap("time_generation")
 
     # 2. score: log-probs and values of the sampling policy, reference log-probs, reward models
-    old_logprobs, old_values, ref_logprobs = rollout_logprobs(run, rollout)  # (B, R) each
-    clock.lap("time_logprobs")
-    token_scores, sequence_scores = score_rollout(  # (B, R) | None, (B,) | None
-        run.scorers, rollout, run.tail_ids, run.tokenizer.pad_token_id)
+    with run.accelerator.autocast():
+        old_logprobs, old_values, ref_logprobs = rollout_logprobs(run, rollout)  # (B, R) each
+        clock.lap("time_logprobs")
+        token_scores, sequence_scores = score_rollout(  # (B, R) | None, (B,) | None
+            run.scorers, rollout, run.tail_ids, run.tokenizer.pad_token_id)
     clock.lap("time_reward_models")
 
     # 3. rewards: reward-model scores where the mode puts them, minus beta * KL on every token
