@@ -42,6 +42,8 @@ PAIRS = [
     ("Is the sun a star?", "Yes, the sun is a star.", "No, the sun is a planet."),
     ("How do I reverse a list in Python?", "Use `items.reverse()` or `items[::-1]`.", "Use `items.sort()`."),
     ("What is 7 times 8?", "56.", "7 times 8 is 54."),
+    ("Name the largest ocean.", "The Pacific Ocean.", "The Atlantic Ocean is the largest."),
+    ("What gas do plants take in?", "Carbon dioxide.", "Plants take in oxygen only."),
 ]
 XSS_SCRIPT = "<script>window.__pwned = 1</script>"
 XSS_IMG = '<img src=x onerror="window.__pwned = 2">'
@@ -109,7 +111,9 @@ def _database(backend: str, tmp: Path) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+# Session scope: pytest runs every browser test on SQLite, then every one on PostgreSQL, starting two
+# servers in all. Tests share the seeded data, so each uses its own accounts or checks what it wrote.
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The real server in a subprocess, on a seeded database of each backend in turn."""
     from app.db import make_engine
