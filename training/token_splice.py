@@ -135,8 +135,9 @@ def splice_tokens(backend: Any, original: str, ids: Sequence[int], offsets: Sequ
 
 
 def _boundary(offsets: Sequence[tuple[int, int]], index: int, at: int) -> bool:
-    """Token `index` starts at `at` (or there is none) and the one before ends by `at`."""
-    return (index == len(offsets) or offsets[index][0] == at) and (index == 0 or offsets[index - 1][1] <= at)
+    """The tokens before `index` (those starting before `at`) all end by `at`. Tokens from `index` on
+    start at or after it; not necessarily at it, as a byte the vocabulary lacks yields no token."""
+    return index == 0 or offsets[index - 1][1] <= at
 
 
 def _copy(ids: Sequence[int], offsets: Sequence[tuple[int, int]], lo: int, hi: int, shift: int,
