@@ -33,10 +33,10 @@ def bar_chart(series: Sequence[tuple[date, int]], *, title: str, width: int = 11
     ]
     for fraction in (0.0, 0.5, 1.0):
         y = top + plot_h * (1 - fraction)
-        label = f"{top_value * fraction:g}"
         parts.append(f'<line class="{"axis" if fraction == 0 else "grid"}" x1="{left}" y1="{y:.1f}" '
                      f'x2="{width - right}" y2="{y:.1f}"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{escape(label)}</text>')
+        if (top_value * fraction).is_integer():  # counts are whole: no "2.5" on the axis
+            parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{int(top_value * fraction)}</text>')
     for n, (day, count) in enumerate(series):
         h = plot_h * count / top_value
         x = left + n * slot + (slot - bar_w) / 2
