@@ -101,8 +101,12 @@ def test_drafts_are_versioned_and_a_stale_tab_is_told(
     assert 'id="edit-version" name="version" value="1" hx-swap-oob="true"' in first.text
     stale = ann.post(url, {"edited_text": item.rejected + " B.", "version": "0"}, htmx=True)
     assert stale.status_code == 409 and "now version 1" in stale.text
+    # The last-chance save on closing a tab is a multipart beacon carrying the form's token and version.
+    beacon = ann.client.post(url, data={"edited_text": item.rejected + " C.", "version": "1", "csrf_token": ann.csrf},
+                             files={"beacon": ("", b"")})
+    assert beacon.status_code == 200 and "version 2" in beacon.text
     page = ann.get(f"/annotate/items/{item.id}").text
-    assert item.rejected + " A." in page and "Draft restored · version 1" in page
+    assert item.rejected + " C." in page and "Draft restored · version 2" in page
 
 
 def test_no_edit_needed_is_recorded_only_for_the_original_text(
