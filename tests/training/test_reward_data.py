@@ -157,3 +157,14 @@ def test_load_reward_data_reads_the_fixture_export(tmp_path: Path) -> None:
     data = load_reward_data(str(path), tiny_tokenizer(), 128, 0.1, 0)
     assert data.export.export_id == "test-export-0"
     assert data.stats["train_pairs"] == len(data.train) > 0
+
+
+def test_reading_the_config_does_not_import_torch() -> None:
+    """The web app validates job configs with this module; it must stay light."""
+    import subprocess
+    import sys
+
+    code = "import sys, training.reward.config, training.config_io; print('torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.strip() == "False"
