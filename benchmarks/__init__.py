@@ -1,0 +1,1 @@
+"""Benchmarks: figures that matter, each printed by one command."""
