@@ -109,7 +109,7 @@ PRESETS: dict[str, RewardModelConfig] = {
     # seconds on a CPU: tiny random model made on the fly; the tests use it. One thread: its matrices
     # are too small to share, and two spinning threads on a busy 2-core machine made it 15x slower.
     "cpu-tiny": RewardModelConfig(
-        model="tiny", max_length=128, batch_size=8, max_steps=40, learning_rate=3e-3, warmup_ratio=0.0,
+        model="tiny", max_length=128, batch_size=8, max_steps=40, learning_rate=1e-3, warmup_ratio=0.0,
         eval_every=20, output_dir="var/reward-tiny", torch_threads=1,
     ),
     # the bundled SmolLM2-135M-Instruct on a 2-core CPU: minutes for a few hundred pairs

@@ -42,6 +42,8 @@ def plot_run(metrics_path: Path, png_path: Path, title: str = "") -> Path:
         ax_loss.plot(steps, losses, color="#bbb", linewidth=1, label="per step")
         ax_loss.plot(steps, _smooth(losses, max(1, len(losses) // 20)), color="#c0392b", label="moving average")
         ax_loss.legend(loc="upper right")
+    if train and min(r["loss"] for r in train) > 0:
+        ax_loss.set_yscale("log")  # losses near 0 and early spikes both stay readable
     ax_loss.set(title="training loss", xlabel="step", ylabel="loss")
     for key, label in VALIDATION_CURVES:
         points: list[tuple[Any, Any]] = [(r["step"], r[key]) for r in val if r.get(key) is not None]
