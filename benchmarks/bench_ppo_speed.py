@@ -169,6 +169,8 @@ def timed(module: object, name: str, phases: dict[str, float], phase_of) -> None
 def run_worker(name: str, workdir: Path, args: argparse.Namespace) -> None:
     import torch
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     result = run_trl(workdir, args) if name == "trl" else run_ours(name.removeprefix("ours-"), workdir, args)
     result["peak_rss_gib"] = peak_rss_gib()
@@ -190,7 +192,7 @@ def report(results: dict[str, dict], args: argparse.Namespace, load: tuple[float
     print(f"\nPPO step on SmolLM2-135M-Instruct: batch {args.batch_size}, prompt {args.prompt_tokens} tokens, "
           f"response {args.response_length} tokens, {args.ppo_epochs} PPO epoch(s); mean of {args.steps} steps "
           f"after {args.warmup} warm-up")
-    print(f"machine: {os.cpu_count()} CPUs, torch {torch.__version__} with {torch.get_num_threads()} threads, "
+    print(f"machine: {os.cpu_count()} CPUs, torch {torch.__version__} with {args.threads or torch.get_num_threads()} threads per run, "
           f"{'CUDA' if torch.cuda.is_available() else 'CPU'}, Python {platform.python_version()}; "
           f"1-min load average {load[0]:.1f} before, {load[1]:.1f} after (the machine is shared)\n")
     print(f"{'run':<15}{'step s':>9}{'gen s':>8}{'score s':>9}{'update s':>10}{'CPU s':>8}{'peak GiB':>10}"
@@ -224,6 +226,7 @@ def main() -> None:
     parser.add_argument("--ppo-epochs", type=int, default=1)
     parser.add_argument("--steps", type=int, default=3, help="measured steps per run")
     parser.add_argument("--warmup", type=int, default=1, help="steps run first and not measured (at least 1)")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads per run (0: torch's default)")
     parser.add_argument("--runs", default=",".join(RUNS), help=f"comma-separated subset of {', '.join(RUNS)}")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
@@ -245,7 +248,7 @@ def main() -> None:
                              "(trl==0.29.1), or pass --runs ours-sequence,ours-token") from err
     argv = [f"--batch-size={args.batch_size}", f"--response-length={args.response_length}",
             f"--prompt-tokens={args.prompt_tokens}", f"--ppo-epochs={args.ppo_epochs}", f"--steps={args.steps}",
-            f"--warmup={args.warmup}"]
+            f"--warmup={args.warmup}", f"--threads={args.threads}"]
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-ppo-") as tmp:
         workdir = Path(tmp)
