@@ -74,6 +74,8 @@ def train_ppo(
     metrics.jsonl (step, total_steps, reward, gold_score, kl, entropy, value_loss, clip_fraction, ...).
     scorers replaces the reward models named in the config (objects with the load_reward_model API).
     """
+    prompts = load_prompts(config.data_path)  # bad inputs fail here, before any model loads
+    gold_judge = load_gold_judge(config.gold_judge)
     accelerator = Accelerator(mixed_precision=config.mixed_precision)
     set_seed(config.seed)  # same initial value head on every process
     out_dir = Path(config.output_dir)
@@ -89,10 +91,9 @@ def train_ppo(
     policy, optimizer = accelerator.prepare(policy, optimizer)
     if frozen is not None:
         frozen = frozen.to(accelerator.device)
-    sampler = PromptSampler(load_prompts(config.data_path), config.seed,
-                            accelerator.process_index, accelerator.num_processes)
-    run = Run(config, accelerator, policy, frozen, optimizer, tokenizer, scorers, sampler,
-              load_gold_judge(config.gold_judge), template_tail_ids(tokenizer))
+    sampler = PromptSampler(prompts, config.seed, accelerator.process_index, accelerator.num_processes)
+    run = Run(config, accelerator, policy, frozen, optimizer, tokenizer, scorers, sampler, gold_judge,
+              template_tail_ids(tokenizer))
     set_seed(config.seed + accelerator.process_index)  # different samples on each process
     log = None
     if accelerator.is_main_process:
