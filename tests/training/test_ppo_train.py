@@ -64,6 +64,10 @@ def test_cpu_tiny_run_in_each_mode_trains_every_weight_with_finite_losses(
             assert math.isfinite(row[key]), key
         assert row["kl"] >= 0  # k3 never goes negative
     assert rows[0]["kl"] == pytest.approx(0.0, abs=1e-6)  # the first rollout comes from the reference itself
+    samples = [json.loads(line) for line in (tmp_path / "samples.jsonl").read_text().splitlines()]
+    assert [s["step"] for s in samples] == [1] * 4 + [2] * 4  # every response of both batches
+    assert rows[1]["gold_score"] == pytest.approx(sum(s["gold_score"] for s in samples[4:]) / 4)
+    assert rows[1]["reward"] == pytest.approx(sum(s["reward"] for s in samples[4:]) / 4, abs=1e-5)
     assert ("token_reward" in rows[0]) == (mode != "sequence")
     assert ("sequence_score" in rows[0]) == (mode != "token")
     changed, unchanged = changed_weights(tiny, checkpoint)

@@ -51,7 +51,7 @@ def write_run_files(out_dir: Path, config: PPOConfig, model_dir: Path, num_proce
 
 
 class MetricsLog:
-    """metrics.jsonl, one object per step, flushed at once so that a watcher can tail it."""
+    """A JSONL file (metrics.jsonl: one object per step), flushed at once so that a watcher can tail it."""
 
     def __init__(self, path: Path):
         self.path = path

@@ -95,32 +95,35 @@ def train_ppo(
     run = Run(config, accelerator, policy, frozen, optimizer, tokenizer, scorers, sampler, gold_judge,
               template_tail_ids(tokenizer))
     set_seed(config.seed + accelerator.process_index)  # different samples on each process
-    log = None
+    log = sample_log = None
     if accelerator.is_main_process:
         write_run_files(out_dir, config, model_dir, accelerator.num_processes)
-        log = MetricsLog(out_dir / "metrics.jsonl")
+        log, sample_log = MetricsLog(out_dir / "metrics.jsonl"), MetricsLog(out_dir / "samples.jsonl")
     rows = []
     try:
         for step in range(1, config.total_steps + 1):
-            row = run_step(run, step)
-            if log is not None:
+            row, samples = run_step(run, step)
+            if log is not None and sample_log is not None:
                 rows.append(row)
                 log.write(row)
+                for sample in samples:  # this process's responses, to read what the reward is doing
+                    sample_log.write(sample)
                 if on_step is not None:
                     on_step(row)
             if config.save_every and step % config.save_every == 0 and step < config.total_steps:
                 save_checkpoint(run, out_dir / f"checkpoint-step{step}")
     finally:
-        if log is not None:
-            log.close()
+        for file in (log, sample_log):
+            if file is not None:
+                file.close()
     checkpoint = save_checkpoint(run, out_dir / "checkpoint")
     if accelerator.is_main_process and config.plots and rows:
         plot_metrics(rows, out_dir / "metrics.png")
     return checkpoint
 
 
-def run_step(run: Run, step: int) -> dict[str, Any]:
-    """One PPO step: rollout, scoring, rewards, advantages, updates; returns the metrics row."""
+def run_step(run: Run, step: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One PPO step: rollout, scoring, rewards, advantages, updates; returns the metrics row and samples."""
     config, device = run.config, run.accelerator.device
     clock = PhaseClock()
 
@@ -168,14 +171,18 @@ def run_step(run: Run, step: int) -> dict[str, Any]:
         row["token_reward"] = token_scores.sum(1).mean().item()
     if sequence_scores is not None:
         row["sequence_score"] = sequence_scores.mean().item()
+    responses = decode_responses(run.tokenizer, rollout)
+    samples = [{"step": step, "prompt": p, "response": r, "reward": s}
+               for p, r, s in zip(prompts, responses, model_rewards.sum(1).tolist(), strict=True)]
     if run.gold_judge is not None:
-        responses = decode_responses(run.tokenizer, rollout)
-        row["gold_score"] = sum(run.gold_judge(p, r) for p, r in zip(prompts, responses, strict=True)) / len(prompts)
+        for sample in samples:
+            sample["gold_score"] = run.gold_judge(sample["prompt"], sample["response"])
+        row["gold_score"] = sum(sample["gold_score"] for sample in samples) / len(samples)
         clock.lap("time_gold_judge")
     row.update(clock.times)
     row["time_step"] = clock.total()
     row = average_over_processes(run.accelerator, row)
-    return {"step": step, "total_steps": config.total_steps, "reward_mode": config.reward_mode, **row}
+    return {"step": step, "total_steps": config.total_steps, "reward_mode": config.reward_mode, **row}, samples
 
 
 @torch.no_grad()
