@@ -115,3 +115,25 @@ def test_trainer_runs_as_a_child_process(run: tuple[Path, Path, dict], tmp_path:
     refused = subprocess.run([sys.executable, "-m", "training.reward.train", "--config", "cpu-tiny", "--set",
                               "batch_size=many"], cwd=REPO, env=env, capture_output=True, text=True)
     assert refused.returncode == 2 and "'batch_size' must be an integer" in refused.stderr
+
+
+@pytest.mark.slow
+def test_two_process_run_gathers_validation_and_writes_once(run: tuple[Path, Path, dict], tmp_path: Path) -> None:
+    """The multi-GPU code path (sharded batches, gathered scores, one writer), on two CPU processes over gloo."""
+    export = run[0]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ACCELERATE_USE_CPU": "true"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "training.reward.train",
+           "--config", "cpu-tiny", "--set", f"data_path={export}", "--set", "max_steps=6", "--set", "eval_every=3",
+           "--set", "plots=false", "--output-dir", str(tmp_path)]
+    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("checkpoint:") == 1
+    run_info = json.loads((tmp_path / "run.json").read_text())
+    assert run_info["world_size"] == 2
+    lines = [json.loads(x) for x in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    validation = [x for x in lines if x["split"] == "validation"]
+    single = evaluate.evaluate_checkpoints([str(tmp_path / "checkpoint")], str(export), split="validation")
+    # every held-out pair was scored once across the two processes
+    assert validation[-1]["edit_pairs"] == single[str(tmp_path / "checkpoint")]["edit_pairs"]
+    assert validation[-1]["edit_pair_accuracy"] == pytest.approx(
+        single[str(tmp_path / "checkpoint")]["edit_pair_accuracy"])

@@ -59,6 +59,8 @@ class TrainResult:
     seconds: float
     model: RewardModel | None = None
     """The trained model in memory (unwrapped), for callers that go on using it."""
+    main_process: bool = True
+    """False on the other processes of a multi-process run (they print nothing)."""
 
 
 def compute_loss(model: torch.nn.Module, batch: dict[str, torch.Tensor], config: RewardModelConfig) -> torch.Tensor:
@@ -178,7 +180,7 @@ def _train(config: RewardModelConfig, on_progress: ProgressFn | None) -> TrainRe
     if main_process:
         write_json(out / "run.json", run_info)
     log = MetricsLog(out / "metrics.jsonl" if main_process else None)
-    emit = on_progress or (lambda row: None)
+    emit = on_progress if (on_progress and main_process) else (lambda row: None)
 
     # 4. train: one optimiser step per gradient_accumulation_steps batches
     step, tokens, window_loss, window_batches = 0, 0, 0.0, 0
@@ -248,7 +250,7 @@ def _train(config: RewardModelConfig, on_progress: ProgressFn | None) -> TrainRe
             plot_run(out / "metrics.jsonl", out / "training.png", title=f"{config.loss_name} reward model, {config.model}")
     accelerator.wait_for_everyone()
     return TrainResult(out, checkpoint, final_metrics, step, all_tokens / max(seconds, 1e-9), seconds,
-                       accelerator.unwrap_model(model))
+                       accelerator.unwrap_model(model), main_process)
 
 
 def config_from_args(config: str, overrides: list[str], output_dir: str | None) -> RewardModelConfig:
@@ -279,8 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, RewardDataError, ModelSpecError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(format_table({config.loss_name: result.metrics}))
-    print(f"checkpoint: {result.checkpoint_dir}")
+    if result.main_process:
+        print(format_table({config.loss_name: result.metrics}))
+        print(f"checkpoint: {result.checkpoint_dir}")
     return 0
 
 
