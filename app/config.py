@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     autoedit_model: str = Field(
         default="claude-sonnet-4-5", description="Claude model of new auto-edit batches unless one is named."
     )
+    autoedit_queue: str = Field(
+        default="default", description="Celery queue of auto-edit tasks (a threads-pool worker suits them)."
+    )
     artifact_dir: str = Field(
         default=str(VAR_DIR / "artifacts"),
         description="Where job artifacts and exports are kept: a local path or an fsspec URL (s3://...).",

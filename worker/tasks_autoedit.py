@@ -7,6 +7,7 @@ acks late, and retries through the broker with a countdown so a waiting retry ho
 import logging
 
 from celery.signals import worker_ready
+from sqlalchemy.exc import OperationalError
 
 from app.config import get_settings
 from app.db import session_scope
@@ -19,7 +20,10 @@ from worker.celery_app import celery_app
 log = logging.getLogger(__name__)
 
 
-@celery_app.task(name=EDIT_ITEM, bind=True, acks_late=True, max_retries=None)
+# A database error before the claim commits is retried through the broker; one after it leaves the
+# task `running`, and the watcher sends it again once it is stale.
+@celery_app.task(name=EDIT_ITEM, bind=True, acks_late=True, max_retries=None,
+                 autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True)
 def edit_item(self, task_id: int) -> str:
     outcome = run_item(task_id, get_settings())
     send_items(outcome.send_ids)
@@ -74,6 +78,6 @@ def _rewatch_on_start(sender=None, **_kwargs) -> None:
     """A worker that starts may replace one that was killed: its watcher countdowns are held by the
     broker until the visibility timeout, so every active batch gets a new watcher now."""
     try:
-        celery_app.send_task(SWEEP, kwargs={"restart_all": True})
+        celery_app.send_task(SWEEP, kwargs={"restart_all": True}, queue=get_settings().autoedit_queue)
     except Exception:
         log.exception("could not send the auto-edit sweep at worker start")

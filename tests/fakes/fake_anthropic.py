@@ -52,6 +52,8 @@ class FakeConfig:
     """What items without a marker get."""
     batch_polls_to_end: int = 2
     """A Message Batch reports `ended` from this retrieve on."""
+    batch_create_errors: list[str] = field(default_factory=list)
+    """Behaviours (rate_limit, unauthorized...) for the next Message Batch creations, one each, in order."""
 
 
 @dataclass
@@ -211,7 +213,10 @@ def _make_handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
 
         def read_json(self) -> Any:
             length = int(self.headers.get("content-length") or 0)
-            return json.loads(self.rfile.read(length) or b"{}")
+            try:
+                return json.loads(self.rfile.read(length) or b"{}")
+            except ValueError:
+                return {}
 
         def key_refused(self) -> bool:
             # Older SDKs send x-api-key, newer ones `Authorization: Bearer <key>`.
@@ -232,6 +237,8 @@ def _make_handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
                 return
             if self.path.rstrip("/") == "/v1/messages":
                 self.post_message(body)
+            elif self.path.rstrip("/") == "/v1/messages/batches" and fake.config.batch_create_errors:
+                self.send_error_json(fake.config.batch_create_errors.pop(0))
             elif self.path.rstrip("/") == "/v1/messages/batches":
                 with fake._lock:
                     batch = FakeBatch(f"msgbatch_fake_{len(fake.batches) + 1}", body["requests"])
@@ -261,6 +268,9 @@ def _make_handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
                 self.send_json(200, fake.batch_body(batch))
 
         def post_message(self, params: dict[str, Any]) -> None:
+            if not params.get("messages"):  # a client killed while sending leaves a truncated body
+                self.send_error_json("bad_request")
+                return
             behaviour = fake.behaviour_for(json.dumps(params["messages"]))
             with fake._lock:
                 fake.stats.messages_calls += 1

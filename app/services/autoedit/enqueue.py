@@ -21,14 +21,15 @@ def _send(messages: list[Message]) -> None:
     from app.config import get_settings
     from worker.celery_app import broker_url, celery_app
 
-    url = broker_url(get_settings())
+    settings = get_settings()
+    url, queue = broker_url(settings), settings.autoedit_queue
     if url == celery_app.conf.broker_url:
         for name, args, countdown in messages:
-            celery_app.send_task(name, args=args, countdown=countdown)
+            celery_app.send_task(name, args=args, countdown=countdown, queue=queue)
         return
     with celery_app.connection_for_write(url) as conn:
         for name, args, countdown in messages:
-            celery_app.send_task(name, args=args, countdown=countdown, connection=conn)
+            celery_app.send_task(name, args=args, countdown=countdown, queue=queue, connection=conn)
 
 
 def send_items(task_ids: list[int]) -> None:

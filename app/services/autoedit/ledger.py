@@ -61,17 +61,28 @@ def take_pending(session: Session, batch_id: int, n: int) -> list[int]:
     PostgreSQL skips rows another transaction is taking, so two callers never hand out the same task."""
     if n <= 0:
         return []
-    ids = list(session.scalars(
+    chosen = (
         select(AutoEditTask.id)
         .where(AutoEditTask.batch_id == batch_id, AutoEditTask.status == PENDING)
         .order_by(AutoEditTask.id).limit(n).with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    return sorted(session.scalars(
+        update(AutoEditTask).where(AutoEditTask.id.in_(chosen), AutoEditTask.status == PENDING)
+        .values(status=QUEUED, updated_at=utcnow()).returning(AutoEditTask.id)
+        .execution_options(synchronize_session=False)
     ))
-    if ids:
-        session.execute(
-            update(AutoEditTask).where(AutoEditTask.id.in_(ids), AutoEditTask.status == PENDING)
-            .values(status=QUEUED, updated_at=utcnow()).execution_options(synchronize_session=False)
-        )
-    return ids
+
+
+def add_spend_now(session: Session, batch_id: int, usage: Usage | None, cost: float) -> None:
+    """Count a call's tokens and cost in one atomic UPDATE (no reservation to drop, so no lock first)."""
+    session.execute(
+        update(AutoEditBatch).where(AutoEditBatch.id == batch_id).values(
+            input_tokens=AutoEditBatch.input_tokens + (usage.input_tokens if usage else 0),
+            output_tokens=AutoEditBatch.output_tokens + (usage.output_tokens if usage else 0),
+            cost_usd=AutoEditBatch.cost_usd + cost,
+        ).execution_options(synchronize_session=False)
+    )
 
 
 def fill_window(session: Session, batch: AutoEditBatch) -> list[int]:

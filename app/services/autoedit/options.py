@@ -49,6 +49,19 @@ class BatchTiming:
         names = cls.__dataclass_fields__
         return cls(**{k: v for k, v in (options.get("timing") or {}).items() if k in names})
 
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> "BatchTiming":
+        """From user input (API body, CLI --timing key=value): unknown names and non-numbers refused."""
+        names = cls.__dataclass_fields__
+        unknown = sorted(set(values) - set(names))
+        if unknown:
+            raise InvalidInput(f"unknown timing fields {', '.join(unknown)}; known: {', '.join(names)}", field="timing")
+        try:
+            parsed: dict[str, Any] = {k: (int(v) if k == "max_attempts" else float(v)) for k, v in values.items()}
+            return cls(**parsed)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"timing values must be numbers: {exc}", field="timing") from exc
+
 
 @dataclass
 class BatchRequest:

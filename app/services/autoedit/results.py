@@ -10,6 +10,7 @@ commit together, hence this module writes the row itself with the same grading a
 """
 
 import logging
+import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from app.services.autoedit.states import B_RUNNING, DONE, FAILED, RUNNING
 from app.services.edits import check_text, enqueue_labels, grade
 from app.services.errors import TooLarge
 from app.services.item_state import lock_item, refresh_item_state
-from app.services.minimality import HARD
+from app.services.minimality import HARD, Minimality
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,21 @@ class Recorded:
     edit_id: int | None = None
     duplicate: bool = False
     send_ids: list[int] = field(default_factory=list)
+
+
+_first_grade = threading.Lock()
+_graded_once = threading.Event()
+
+
+def _grade(session: Session, item: Item, edited: str) -> tuple[list, dict, Minimality]:
+    """The shared grading; the first call in a process loads the alignment tokenizer, so the
+    threads of a fresh worker take turns for it instead of all loading it at once."""
+    if not _graded_once.is_set():
+        with _first_grade:
+            figures = grade(session, item, edited)
+            _graded_once.set()
+            return figures
+    return grade(session, item, edited)
 
 
 def parse_answer(text: str, stop_reason: str | None, original: str) -> ParsedEdit:
@@ -60,7 +76,7 @@ def record_answer(
     except (ParseError, TooLarge) as exc:
         message = f"parse failure: {exc}; the answer began {text[:300]!r}"
         return record_failure(session, task_id, message, usage, cost, reserved)
-    hunks, stats, verdict = grade(session, item, parsed.edited)  # before the locks: keeps them short
+    hunks, stats, verdict = _grade(session, item, parsed.edited)  # before the locks: keeps them short
 
     task = lock_task(session, task_id)
     assert task is not None
@@ -125,14 +141,19 @@ def _book_duplicate(session: Session, task: AutoEditTask, usage: Usage | None, c
 
 def _settle(session: Session, batch_id: int, usage: Usage | None, cost: float, held: float) -> list[int]:
     """Book the spend, hand out the next item in place of this one, end the batch if nothing is left."""
-    send_ids = []
     batch = session.get(AutoEditBatch, batch_id)
-    if batch is not None and batch.status == B_RUNNING and batch.mode == "messages":
-        send_ids = ledger.take_pending(session, batch_id, 1)
+    assert batch is not None
+    messages = batch.mode == "messages"
+    send_ids = ledger.take_pending(session, batch_id, 1) if messages and batch.status == B_RUNNING else []
+    if not held:
+        ledger.add_spend_now(session, batch_id, usage, cost)
+        if send_ids or not messages:  # more to do, or a Message Batch (it ends in remote.py)
+            return send_ids
     batch = lock_batch(session, batch_id)
     assert batch is not None
-    ledger.add_spend(batch, usage, cost, released=held)
-    session.flush()
-    if batch.mode == "messages":  # a Message Batch ends when its results are all collected (remote.py)
+    if held:
+        ledger.add_spend(batch, usage, cost, released=held)
+        session.flush()
+    if messages:
         ledger.finish_if_done(session, batch)
     return send_ids

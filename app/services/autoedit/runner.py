@@ -6,11 +6,14 @@ retry with a countdown (`retry`, `wait`) or into messages for the next items (`s
 
 import logging
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -45,6 +48,7 @@ from app.services.autoedit.states import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 SLOT_WAIT_S = 5.0  # wait this long for a free slot in-thread before handing the task back to the broker
 
 
@@ -80,6 +84,12 @@ def retry_delay(attempt: int, retry_after: float | None, timing: BatchTiming, rn
     return min(delay, timing.backoff_max_s)
 
 
+def slot_lease_s(timing: BatchTiming) -> float:
+    """How long a slot stays taken if its holder dies: past the longest call, short enough that a
+    killed worker's slots come back soon."""
+    return timing.request_timeout_s * 1.5 + 5.0
+
+
 def run_item(task_id: int, settings: Settings) -> Outcome:
     session = get_sessionmaker()()
     try:
@@ -89,18 +99,23 @@ def run_item(task_id: int, settings: Settings) -> Outcome:
 
 
 def _run_item(session: Session, task_id: int, settings: Settings) -> Outcome:
-    task = session.get(AutoEditTask, task_id)
-    if task is None or task.status not in TASK_CLAIMABLE:
+    # One query loads the task, its batch and its item; later lookups hit the session's identity map.
+    row = session.execute(
+        select(AutoEditTask, AutoEditBatch, Item)
+        .join(AutoEditBatch, AutoEditBatch.id == AutoEditTask.batch_id).join(Item, Item.id == AutoEditTask.item_id)
+        .where(AutoEditTask.id == task_id)
+    ).first()
+    if row is None or row[0].status not in TASK_CLAIMABLE:
+        session.commit()
         return Outcome("skip", detail="already taken or finished")
-    batch = session.get(AutoEditBatch, task.batch_id)
-    assert batch is not None
+    batch = row[1]
     batch_id, concurrency, timing = batch.id, batch.concurrency, BatchTiming.from_options(batch.options)
     running = batch.status == B_RUNNING
     session.commit()  # hands the connection back while this thread waits
     limiter = make_limiter(settings) if running else None
     token = None
     if limiter is not None:
-        token = limiter.acquire(batch_id, concurrency, timing.request_timeout_s + 30, SLOT_WAIT_S)
+        token = limiter.acquire(batch_id, concurrency, slot_lease_s(timing), SLOT_WAIT_S)
         if token is None:
             return Outcome("wait", delay_s=random.uniform(0.5, 2.0), detail="no free slot")
     try:
@@ -115,11 +130,28 @@ def _run_item(session: Session, task_id: int, settings: Settings) -> Outcome:
     if isinstance(answer, FatalApiError):
         return _record_fatal(session, claimed, redact(answer.message, settings))
     if isinstance(answer, ApiFailure):
-        recorded = record_failure(session, task_id, redact(answer.message, settings), reserved=claimed.reserved)
+        recorded = with_db_retries(session, record_failure, session, task_id, redact(answer.message, settings),
+                                   None, 0.0, claimed.reserved)
         return Outcome("failed", send_ids=recorded.send_ids, detail=answer.message)
     cost = cost_usd(claimed.model, answer.usage)
-    recorded = record_answer(session, task_id, answer.text, answer.stop_reason, answer.usage, cost, claimed.reserved)
+    recorded = with_db_retries(session, record_answer, session, task_id, answer.text, answer.stop_reason,
+                               answer.usage, cost, claimed.reserved)
     return Outcome("done" if recorded.status != FAILED else "failed", send_ids=recorded.send_ids)
+
+
+def with_db_retries(session: Session, write: Callable[..., T], *args: Any, attempts: int = 4) -> T:
+    """Run a write again after a deadlock, a serialization failure or a dropped connection: the
+    answer it stores was paid for, and lost here it would only come back as a second call."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return write(*args)
+        except OperationalError:
+            session.rollback()
+            if attempt == attempts:
+                raise
+            log.warning("autoedit: database write failed (attempt %d); trying again", attempt, exc_info=True)
+            time.sleep(random.uniform(0.05, 0.2) * attempt)
+    raise AssertionError("unreachable")
 
 
 def _call(settings: Settings, claim: "Claim") -> ModelReply | ApiFailure:
@@ -137,6 +169,41 @@ def _release(limiter: RedisLimiter | None, batch_id: int, token: str | None) -> 
 def claim_task(session: Session, task_id: int, db_limit: bool) -> Claim | Outcome:
     """Move the task to running, checking the batch, the attempts, the concurrency limit (when the
     database enforces it) and the cost ceiling; commits. An Outcome says why it did not start."""
+    task = session.get(AutoEditTask, task_id)
+    batch = session.get(AutoEditBatch, task.batch_id) if task else None
+    if task is not None and batch is not None and not db_limit and batch.max_cost_usd is None:
+        claimed = _claim_fast(session, task, batch)
+        if claimed is not None:
+            return claimed
+    return _claim_locked(session, task_id, db_limit)
+
+
+def _claim_fast(session: Session, task: AutoEditTask, batch: AutoEditBatch) -> Claim | None:
+    """One conditional UPDATE: claimable, attempts left, batch running. None sends the caller down
+    the locked path, which finds out why (taken, cancelled, out of attempts)."""
+    timing = BatchTiming.from_options(batch.options)
+    batch_running = select(AutoEditBatch.id).where(AutoEditBatch.id == task.batch_id, AutoEditBatch.status == B_RUNNING)
+    attempts = session.scalar(
+        update(AutoEditTask)
+        .where(AutoEditTask.id == task.id, AutoEditTask.status.in_(TASK_CLAIMABLE),
+               AutoEditTask.attempts < timing.max_attempts, batch_running.exists())
+        .values(status=RUNNING, attempts=AutoEditTask.attempts + 1, updated_at=utcnow())
+        .returning(AutoEditTask.attempts).execution_options(synchronize_session=False)
+    )
+    session.commit()
+    if attempts is None:
+        return None
+    item = session.get(Item, task.item_id)
+    assert item is not None
+    return Claim(task.id, batch.id, batch.model, _request_for(batch, item), 0.0, timing, attempts)
+
+
+def _request_for(batch: AutoEditBatch, item: Item) -> dict[str, Any]:
+    prompt = render_prompt(batch.prompt_version, item.prompt, item.chosen, item.rejected)
+    return prompt.as_request(batch.model, max_tokens_for(item.rejected))
+
+
+def _claim_locked(session: Session, task_id: int, db_limit: bool) -> Claim | Outcome:
     task = lock_task(session, task_id)
     if task is None or task.status not in TASK_CLAIMABLE:
         session.commit()
@@ -154,11 +221,11 @@ def claim_task(session: Session, task_id: int, db_limit: bool) -> Claim | Outcom
     if db_limit and _running_count(session, batch.id, now - timedelta(seconds=timing.stale_after_s)) >= batch.concurrency:
         session.rollback()
         return Outcome("wait", delay_s=random.uniform(0.2, 1.0), detail="no free slot")
-    prompt = render_prompt(batch.prompt_version, item.prompt, item.chosen, item.rejected)
-    request = prompt.as_request(batch.model, max_tokens_for(item.rejected))
+    request = _request_for(batch, item)
     reserved = 0.0
     if batch.max_cost_usd is not None:
-        worst = worst_case_cost_usd(batch.model, prompt.system + prompt.user, request["max_tokens"])
+        prompt_text = request["system"] + request["messages"][0]["content"]
+        worst = worst_case_cost_usd(batch.model, prompt_text, request["max_tokens"])
         locked = lock_batch(session, batch.id)
         assert locked is not None
         if locked.status != B_RUNNING:
