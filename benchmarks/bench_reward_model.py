@@ -2,7 +2,8 @@
 RewardTrainer, on the same edit pairs (identical token ids) and the same trunk, in one run.
 
 Every pair is cut to exactly --length tokens a side, so each optimiser step sees 2 x batch x length real
-tokens for every contender. Each contender trains in its own process, so that its peak memory (ru_maxrss,
+tokens for every contender. A contender written NAME@M runs micro-batches of M pairs with gradient
+accumulation up to the same --batch-size (less activation memory, the same update). Each contender trains in its own process, so that its peak memory (ru_maxrss,
 or torch.cuda.max_memory_allocated on a GPU) is its own. Tokens/s come from the median step time after
 the first (warm-up) step. Targets: the token model at most 1.1 x the Bradley-Terry model's time per token;
 ours at least TRL's tokens/s with less peak memory.
@@ -57,25 +58,37 @@ def prepare(workdir: Path, args: argparse.Namespace) -> Path:
     return write_export(rows, workdir / "data.jsonl", export_id="bench-reward-model")
 
 
-def run_ours(loss: str, export: Path, workdir: Path, args: argparse.Namespace) -> dict:
+def split_name(name: str, batch_size: int) -> tuple[str, int]:
+    """('token-bt', 4) from 'token-bt@4'; the micro-batch defaults to the whole batch."""
+    base, _, micro = name.partition("@")
+    size = int(micro) if micro else batch_size
+    if base not in CONTENDERS or size < 1 or batch_size % size:
+        raise SystemExit(f"bad contender {name!r}: use NAME or NAME@M with NAME in {', '.join(CONTENDERS)} "
+                         f"and M dividing --batch-size {batch_size}")
+    return base, size
+
+
+def run_ours(loss: str, micro: int, export: Path, workdir: Path, args: argparse.Namespace) -> dict:
     from training.config_io import load_config
     from training.reward.config import PRESETS, RewardModelConfig
     from training.reward.run_files import read_metrics
     from training.reward.train import train_reward_model
 
     model_type = "sequence" if loss == "sequence-bt" else "token"
-    sets = [f"model={args.model}", f"data_path={export}", f"output_dir={workdir / loss}", f"model_type={model_type}",
-            f"max_length={args.length}", f"batch_size={args.batch_size}", f"max_steps={args.steps}",
+    out = workdir / f"{loss}-{micro}"
+    sets = [f"model={args.model}", f"data_path={export}", f"output_dir={out}", f"model_type={model_type}",
+            f"max_length={args.length}", f"batch_size={micro}", f"gradient_accumulation_steps={args.batch_size // micro}",
+            f"max_steps={args.steps}",
             "validation_fraction=0", "eval_every=0", "plots=false", "warmup_ratio=0", "learning_rate=1e-5",
             f"mixed_precision={'bf16' if args.bf16 else 'no'}"]
     if model_type == "token":
         sets.append(f"token_loss={loss}")
     train_reward_model(load_config(RewardModelConfig, "smollm2-cpu", PRESETS, sets))
-    elapsed = [r["elapsed_s"] for r in read_metrics(workdir / loss / "metrics.jsonl") if r["split"] == "train"]
+    elapsed = [r["elapsed_s"] for r in read_metrics(out / "metrics.jsonl") if r["split"] == "train"]
     return {"step_s": [b - a for a, b in zip([0.0, *elapsed], elapsed, strict=False)]}
 
 
-def run_trl(export: Path, workdir: Path, args: argparse.Namespace) -> dict:
+def run_trl(micro: int, export: Path, workdir: Path, args: argparse.Namespace) -> dict:
     try:
         from datasets import Dataset
         from trl import RewardConfig, RewardTrainer
@@ -90,17 +103,20 @@ def run_trl(export: Path, workdir: Path, args: argparse.Namespace) -> dict:
     rows = read_rows(export)
     data = Dataset.from_list([{"chosen_ids": r["edited_input_ids"], "rejected_ids": r["original_input_ids"]}
                               for r in rows])
-    times: list[float] = []
+    stamps: list[float] = []
 
     class StepTimer(TrainerCallback):
-        def on_step_begin(self, *a, **k):  # noqa: ANN002, ANN003, ANN201
-            times.append(time.perf_counter())
+        """Time from one optimiser step's end to the next: loading, forward, backward, update and logging,
+        as our trainer's elapsed_s counts them."""
+
+        def on_train_begin(self, *a, **k):  # noqa: ANN002, ANN003, ANN201
+            stamps.append(time.perf_counter())
 
         def on_step_end(self, *a, **k):  # noqa: ANN002, ANN003, ANN201
-            times[-1] = time.perf_counter() - times[-1]
+            stamps.append(time.perf_counter())
 
-    config = RewardConfig(output_dir=str(workdir / "trl"), per_device_train_batch_size=args.batch_size,
-                          max_steps=args.steps, learning_rate=1e-5, lr_scheduler_type="constant", logging_steps=1,
+    config = RewardConfig(output_dir=str(workdir / f"trl-{micro}"), per_device_train_batch_size=micro,
+                          gradient_accumulation_steps=args.batch_size // micro, max_steps=args.steps, learning_rate=1e-5, lr_scheduler_type="constant", logging_steps=1,
                           save_strategy="no", report_to=[], max_length=args.length, bf16=args.bf16,
                           dataloader_num_workers=0, gradient_checkpointing=False, disable_tqdm=True)
     trainer = RewardTrainer(model=str(model_dir), args=config, train_dataset=data,
@@ -108,11 +124,12 @@ def run_trl(export: Path, workdir: Path, args: argparse.Namespace) -> dict:
     trainer.train()
     import trl
 
-    return {"step_s": times, "version": trl.__version__}
+    return {"step_s": [b - a for a, b in zip(stamps, stamps[1:], strict=False)], "version": trl.__version__}
 
 
 def child(name: str, export: Path, workdir: Path, args: argparse.Namespace) -> None:
-    result = run_trl(export, workdir, args) if name == "trl" else run_ours(name, export, workdir, args)
+    base, micro = split_name(name, args.batch_size)
+    result = run_trl(micro, export, workdir, args) if base == "trl" else run_ours(base, micro, export, workdir, args)
     result["peak_gib"] = peak_memory_gib()
     (workdir / f"{name}.json").write_text(json.dumps(result))
 
@@ -142,9 +159,8 @@ def main() -> int:
         return 0
 
     names = [n.strip() for n in args.contenders.split(",") if n.strip()]
-    unknown = sorted(set(names) - set(CONTENDERS))
-    if unknown:
-        raise SystemExit(f"unknown contenders {unknown}; choose from {', '.join(CONTENDERS)}")
+    for name in names:
+        split_name(name, args.batch_size)
     tokens_per_step = 2 * args.batch_size * args.length
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-rm-") as tmp:
@@ -163,20 +179,20 @@ def main() -> int:
                          "load": load})
     print(f"reward-model training, {args.model}, batch {args.batch_size} pairs x {args.length} tokens a side, "
           f"{args.steps} steps ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)")
-    print(f"{'contender':<14}{'s/step':>9}{'tokens/s':>10}{'peak GiB':>10}{'load':>6}")
+    print(f"{'contender':<24}{'s/step':>9}{'tokens/s':>10}{'peak GiB':>10}{'load':>6}")
     for r in rows:
-        label = f"trl {r['version']}" if r["name"] == "trl" else f"ours {r['name']}"
-        print(f"{label:<14}{r['step_s']:>9.2f}{r['tokens_per_s']:>10.0f}{r['peak_gib']:>10.2f}{r['load']:>6.1f}")
+        label = f"trl {r['version']} {r['name']}" if r["name"].startswith("trl") else f"ours {r['name']}"
+        print(f"{label:<24}{r['step_s']:>9.2f}{r['tokens_per_s']:>10.0f}{r['peak_gib']:>10.2f}{r['load']:>6.1f}")
     by_name = {r["name"]: r for r in rows}
     if "sequence-bt" in by_name:
         for r in rows:
-            if r["name"] in ("token-bt", "token-class", "token-regress"):
+            if split_name(r["name"], args.batch_size)[0] in ("token-bt", "token-class", "token-regress"):
                 ratio = r["step_s"] / by_name["sequence-bt"]["step_s"]
                 print(f"{r['name']} time per token / Bradley-Terry: {ratio:.2f} (target <= 1.10)")
     if "trl" in by_name:
+        trl = by_name["trl"]
         for r in rows:
-            if r["name"] != "trl":
-                trl = by_name["trl"]
+            if not r["name"].startswith("trl"):
                 print(f"ours {r['name']} / TRL: tokens/s {r['tokens_per_s'] / trl['tokens_per_s']:.2f} (target >= 1.00), "
                       f"peak memory {r['peak_gib'] / trl['peak_gib']:.2f} (target < 1.00)")
     return 0
