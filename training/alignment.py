@@ -19,10 +19,12 @@ from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from itertools import repeat
+from operator import itemgetter
 from typing import Any, NamedTuple
 
-from training.text_units import diff_window, is_word, unit_bounds, units
-from training.token_splice import splice_tokens
+from training.text_units import count_words, diff_window, unit_bounds, units
+from training.token_splice import byte_level_bpe, splice_tokens
 from training.unit_diff import changed_groups, rapidfuzz_groups, slide_pure_groups
 
 __all__ = [
@@ -34,6 +36,7 @@ NEGATIVE, NEUTRAL, POSITIVE = -1, 0, 1
 ORIGINAL_CACHE_ENTRIES = 64  # originals kept tokenized for repeated align() calls (the editor's case)
 ORIGINAL_CACHE_CHARS = 4_000_000  # and at most this many characters of them in all
 BATCH_PAIRS = 1024  # pairs encoded per batch in align_many (bounds the memory of Encoding objects)
+_START, _END = itemgetter(0), itemgetter(1)
 
 
 class Hunk(NamedTuple):
@@ -165,11 +168,16 @@ class Alignment:
 
 def _tokens(text: str, ids: Sequence[int], offsets: Sequence[tuple[int, int]], labels: Sequence[int]
             ) -> list[Token]:
-    return [Token(i, text[s:e], s, e, lab) for i, (s, e), lab in zip(ids, offsets, labels, strict=True)]
+    if not len(ids) == len(offsets) == len(labels):
+        raise ValueError("token ids, offsets and labels differ in length")
+    starts, ends = (list(map(_START, offsets)), list(map(_END, offsets))) if offsets else ([], [])
+    texts = map(text.__getitem__, map(slice, starts, ends))
+    # tuple.__new__ through map builds the named tuples in C: a whole response's tokens in microseconds.
+    return list(map(tuple.__new__, repeat(Token), zip(ids, texts, starts, ends, labels, strict=True)))  # type: ignore[arg-type]
 
 
 def _words(text: str) -> int:
-    return sum(1 for unit in units(text) if is_word(unit))
+    return count_words(text)
 
 
 def _stats(al: Alignment) -> AlignmentStats:
@@ -189,8 +197,8 @@ def _stats(al: Alignment) -> AlignmentStats:
         changed_words_edited=sum(_words(al.edited[h.edit_start:h.edit_end]) for h in al.hunks),
         tokens_original=len(al.original_ids),
         tokens_edited=len(al.edited_ids),
-        changed_tokens_original=sum(1 for x in al.original_labels if x == NEGATIVE),
-        changed_tokens_edited=sum(1 for x in al.edited_labels if x == POSITIVE),
+        changed_tokens_original=al.original_labels.count(NEGATIVE),
+        changed_tokens_edited=al.edited_labels.count(POSITIVE),
         edit_ratio=(chars_a + chars_b) / total if total else 0.0,
     )
 
@@ -198,25 +206,30 @@ def _stats(al: Alignment) -> AlignmentStats:
 # ---------------------------------------------------------------- the overlap rule
 
 
-def overlap_labels(offsets: Sequence[Sequence[int]], spans: Sequence[Sequence[int]], value: int) -> list[int]:
+def overlap_labels(offsets: Sequence[Sequence[int]], spans: Sequence[Sequence[int]], value: int, *,
+                   monotone: bool | None = None) -> list[int]:
     """Labels of one side's tokens under the overlap rule.
 
     `offsets`: a (start, end) character span per token. `spans`: that side's hunk spans, sorted and
     disjoint; an empty span (start == end) is the point where the other side inserted or deleted text.
     A token gets `value` when its span overlaps a non-empty span, or an empty span's point lies strictly
-    inside it; otherwise 0. A token with an empty span overlaps nothing."""
+    inside it; otherwise 0. A token with an empty span overlaps nothing. `monotone`: whether token starts
+    and ends are known to be non-decreasing (None: check)."""
     n = len(offsets)
     labels = [NEUTRAL] * n
     if not n or not spans:
         return labels
-    starts, ends = zip(*offsets, strict=True)
-    if list(starts) == sorted(starts) and list(ends) == sorted(ends):
-        # Monotone offsets (every tokenizer we know): the tokens a span touches form one index range.
+    if monotone is None:
+        starts, ends = zip(*offsets, strict=True)
+        monotone = list(starts) == sorted(starts) and list(ends) == sorted(ends)
+    if monotone:
+        # The tokens a span touches form one index range: two bisections per span, no pass over tokens.
         for lo, hi in spans:
-            first = bisect_right(ends, lo)  # first token ending after the span starts
-            stop = bisect_left(starts, hi if hi > lo else lo)  # tokens starting before it ends
+            first = bisect_right(offsets, lo, key=_END)  # first token ending after the span starts
+            stop = bisect_left(offsets, hi if hi > lo else lo, key=_START)  # tokens starting before it ends
             for k in range(first, stop):
-                if starts[k] < ends[k]:
+                s, e = offsets[k]
+                if s < e:
                     labels[k] = value
         return labels
     span_starts = [lo for lo, _ in spans]
@@ -258,15 +271,29 @@ def _hunks(a: str, b: str, a_units: list[str] | None = None, a_bounds: list[int]
     ub = units(b[start:end_b])
     groups = changed_groups(ua, ub)
     slide_pure_groups(groups, ua, ub)
-    ba, bb = unit_bounds(ua, start), unit_bounds(ub, start)
-    hunks = [Hunk(ba[i1], ba[i2], bb[j1], bb[j2]) for i1, i2, j1, j2 in groups]
+    hunks = _to_hunks(groups, ua, ub, start)
     if apply_hunks(a, hunks, b) != b:
         # rapidfuzz compares units by their 64-bit hash; on a collision, compare exact integer ids instead.
         ids: dict[str, int] = {}
         groups = rapidfuzz_groups([ids.setdefault(u, len(ids)) for u in ua],
                                   [ids.setdefault(u, len(ids)) for u in ub])
         slide_pure_groups(groups, ua, ub)
-        hunks = [Hunk(ba[i1], ba[i2], bb[j1], bb[j2]) for i1, i2, j1, j2 in groups]
+        hunks = _to_hunks(groups, ua, ub, start)
+    return hunks
+
+
+def _to_hunks(groups: list[list[int]], ua: list[str], ub: list[str], start: int) -> list[Hunk]:
+    """Unit index ranges to character offsets (lengths of joined runs: far cheaper than every bound)."""
+    hunks = []
+    pos_a = pos_b = start
+    at_a = at_b = 0
+    for i1, i2, j1, j2 in groups:
+        pos_a += len("".join(ua[at_a:i1]))
+        pos_b += len("".join(ub[at_b:j1]))
+        end_a = pos_a + len("".join(ua[i1:i2]))
+        end_b = pos_b + len("".join(ub[j1:j2]))
+        hunks.append(Hunk(pos_a, end_a, pos_b, end_b))
+        pos_a, pos_b, at_a, at_b = end_a, end_b, i2, j2
     return hunks
 
 
@@ -286,12 +313,12 @@ def diff_hunks(original: str, edited: str) -> list[Hunk]:
 # ---------------------------------------------------------------- alignment with tokens
 
 
-def _build(a: str, b: str, hunks: list[Hunk], name: str,
+def _build(a: str, b: str, hunks: list[Hunk], name: str, monotone: bool | None,
            ids_a: Sequence[int], offs_a: Sequence[tuple[int, int]],
            ids_b: Sequence[int], offs_b: Sequence[tuple[int, int]]) -> Alignment:
     if hunks:
-        labels_a = overlap_labels(offs_a, [(h.orig_start, h.orig_end) for h in hunks], NEGATIVE)
-        labels_b = overlap_labels(offs_b, [(h.edit_start, h.edit_end) for h in hunks], POSITIVE)
+        labels_a = overlap_labels(offs_a, [(h.orig_start, h.orig_end) for h in hunks], NEGATIVE, monotone=monotone)
+        labels_b = overlap_labels(offs_b, [(h.edit_start, h.edit_end) for h in hunks], POSITIVE, monotone=monotone)
     else:
         labels_a, labels_b = [NEUTRAL] * len(ids_a), [NEUTRAL] * len(ids_b)
     return Alignment(a, b, hunks, name, ids_a, offs_a, labels_a, ids_b, offs_b, labels_b)
@@ -365,7 +392,8 @@ def align(original: str, edited: str, tokenizer: Any = None, *,
     if spliced is None:
         enc = backend.encode(edited, add_special_tokens=False)
         spliced = enc.ids, enc.offsets
-    return _build(original, edited, hunks, name, cached.ids, cached.offsets, *spliced)
+    monotone = True if byte_level_bpe(backend) else None
+    return _build(original, edited, hunks, name, monotone, cached.ids, cached.offsets, *spliced)
 
 
 def align_many(pairs: Iterable[tuple[str, str]], tokenizer: Any = None, *,
@@ -384,6 +412,7 @@ def align_many(pairs: Iterable[tuple[str, str]], tokenizer: Any = None, *,
     from training.tokenizers import offsets_backend
 
     backend, name = offsets_backend(tokenizer, cache_dir)
+    monotone = True if byte_level_bpe(backend) else None
     out: list[Alignment] = []
     for lo in range(0, len(originals), BATCH_PAIRS):
         chunk_a, chunk_b = originals[lo:lo + BATCH_PAIRS], editeds[lo:lo + BATCH_PAIRS]
@@ -391,5 +420,5 @@ def align_many(pairs: Iterable[tuple[str, str]], tokenizer: Any = None, *,
         encodings = backend.encode_batch(chunk_a + chunk_b, add_special_tokens=False)
         for k in range(m):
             a, b, ea, eb = chunk_a[k], chunk_b[k], encodings[k], encodings[m + k]
-            out.append(_build(a, b, _hunks(a, b), name, ea.ids, ea.offsets, eb.ids, eb.offsets))
+            out.append(_build(a, b, _hunks(a, b), name, monotone, ea.ids, ea.offsets, eb.ids, eb.offsets))
     return out

@@ -67,6 +67,12 @@ def _pattern_for(backend: Any) -> re.Pattern[str] | None:
     return pattern
 
 
+def byte_level_bpe(backend: Any) -> bool:
+    """Whether `backend` is the byte-level BPE family reasoned about above. Its token offsets are also
+    monotone: pre-tokens come in text order and a pre-token's tokens cover its bytes in order."""
+    return _pattern_for(backend) is not None
+
+
 def _last_cut(text: str, lo: int, hi: int) -> int | None:
     """The last cut whose space and both neighbours lie in text[lo:hi]."""
     last = None
