@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.routes import align, auth, datasets, exports, health, items, jobs, queue, review, tokens, users
+from app.routes import align, auth, autoedit, datasets, exports, health, items, jobs, queue, review, tokens, users
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -16,4 +16,5 @@ ROUTERS: list[APIRouter] = [
     review.router,
     tokens.router,
     users.router,
+    autoedit.router,
 ]

@@ -5,13 +5,13 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.web import admin_datasets, admin_users, annotate, auth, dashboard, jobs, review
+from app.web import admin_autoedit, admin_datasets, admin_users, annotate, auth, dashboard, jobs, review
 from app.web.pages import LoginRequired, PageForbidden
 from app.web.render import is_htmx, render
 
 WEB_ROUTERS = [
     auth.router, annotate.router, review.router, dashboard.router, admin_users.router, admin_datasets.router,
-    jobs.router,
+    jobs.router, admin_autoedit.router,
 ]
 
 
