@@ -5,26 +5,29 @@ It shows exactly the token labels that training will see. The text between token
 (white-space: pre-wrap in the stylesheet), so indentation, lists and code blocks keep their shape.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 SAME, DELETED, INSERTED = "same", "del", "ins"
 
 
 @dataclass(frozen=True)
-class Token:
-    """A token's character span in its text and its label (-1 removed, +1 inserted, 0 unchanged)."""
+class TokenSide:
+    """One text's tokens as the alignment gives them: parallel (start, end) spans and labels."""
 
-    start: int
-    end: int
-    label: int
+    offsets: Sequence[Sequence[int]]
+    labels: Sequence[int]
+
+    @classmethod
+    def of(cls, tokens: Sequence[tuple[int, int, int]]) -> "TokenSide":
+        """From (start, end, label) triples (handy in tests)."""
+        return cls([(a, b) for a, b, _ in tokens], [label for _, _, label in tokens])
 
 
-@dataclass(frozen=True)
-class Hunk:
+class Hunk(NamedTuple):
     """One changed region: original[orig_start:orig_end] became edited[edit_start:edit_end]."""
 
     orig_start: int
@@ -33,8 +36,7 @@ class Hunk:
     edit_end: int
 
 
-@dataclass(frozen=True)
-class Piece:
+class Piece(NamedTuple):
     """A run of text in the inline stream; `token` is False for text no token covers."""
 
     kind: str
@@ -50,13 +52,6 @@ class InlineDiff:
     positive: int | None
     """Tokens of the edit labelled +1 (None without a tokenizer)."""
     hunks: int
-    original_tokens: int | None
-
-    @property
-    def changed_tokens(self) -> int | None:
-        if self.negative is None or self.positive is None:
-            return None
-        return self.negative + self.positive
 
     @property
     def unchanged(self) -> bool:
@@ -75,55 +70,56 @@ def _map_position(pos: int, hunks: Sequence[Hunk]) -> int:
     return pos + shift
 
 
-def _deleted_runs(tokens: Sequence[Token]) -> list[list[Token]]:
-    runs: list[list[Token]] = []
-    current: list[Token] = []
-    for tok in tokens:
-        if tok.label < 0:
-            current.append(tok)
-        elif current:
-            runs.append(current)
-            current = []
-    if current:
-        runs.append(current)
+def _deleted_runs(side: TokenSide) -> list[tuple[int, int]]:
+    """[first, stop) index ranges of consecutive tokens labelled -1."""
+    runs: list[tuple[int, int]] = []
+    first = -1
+    for k, label in enumerate(side.labels):
+        if label < 0:
+            if first < 0:
+                first = k
+        elif first >= 0:
+            runs.append((first, k))
+            first = -1
+    if first >= 0:
+        runs.append((first, len(side.labels)))
     return runs
 
 
-def _run_pieces(original: str, run: list[Token]) -> Iterable[Piece]:
-    cursor = run[0].start
-    for tok in run:
-        if tok.start > cursor:  # text inside the run that no token covers
-            yield Piece(DELETED, original[cursor:tok.start], token=False)
-        start = max(tok.start, cursor)
-        if tok.end > start:  # tokens of one multi-byte character share offsets: show the text once
-            yield Piece(DELETED, original[start:tok.end])
-            cursor = tok.end
+def _run_pieces(original: str, side: TokenSide, first: int, stop: int, out: list[Piece]) -> None:
+    cursor = side.offsets[first][0]
+    for k in range(first, stop):
+        start, end = side.offsets[k]
+        if start > cursor:  # text inside the run that no token covers
+            out.append(Piece(DELETED, original[cursor:start], False))
+        start = max(start, cursor)
+        if end > start:  # tokens of one multi-byte character share offsets: show the text once
+            out.append(Piece(DELETED, original[start:end]))
+            cursor = end
 
 
-def _token_stream(original: str, edited: str, hunks: Sequence[Hunk], original_tokens: Sequence[Token],
-                  edited_tokens: Sequence[Token]) -> list[Piece]:
-    # Each run of removed tokens goes just before the edit's tokens at the place it was removed from.
-    events: list[tuple[int, int, int, Any]] = []
-    for n, run in enumerate(_deleted_runs(original_tokens)):
-        events.append((_map_position(run[0].start, hunks), 0, n, run))
-    for n, tok in enumerate(edited_tokens):
-        events.append((tok.start, 1, n, tok))
-    events.sort(key=lambda e: e[:3])
+def _token_stream(original: str, edited: str, hunks: Sequence[Hunk], orig: TokenSide, edit: TokenSide
+                  ) -> list[Piece]:
+    """Merge the edit's tokens with the original's removed runs, each run placed just before the edit's
+    tokens at the place it was removed from. Both sequences are already in order: no sort needed."""
+    runs = [(first, stop, _map_position(orig.offsets[first][0], hunks)) for first, stop in _deleted_runs(orig)]
     pieces: list[Piece] = []
     cursor = 0
-    for _pos, kind, _n, payload in events:
-        if kind == 0:
-            pieces.extend(_run_pieces(original, payload))
-            continue
-        token: Token = payload
-        if token.start > cursor:
-            pieces.append(Piece(SAME, edited[cursor:token.start], token=False))
-        start = max(token.start, cursor)
-        if token.end > start:
-            pieces.append(Piece(INSERTED if token.label > 0 else SAME, edited[start:token.end]))
-            cursor = token.end
+    r = 0
+    for (start, end), label in zip(edit.offsets, edit.labels, strict=True):
+        while r < len(runs) and runs[r][2] <= start:
+            _run_pieces(original, orig, runs[r][0], runs[r][1], pieces)
+            r += 1
+        if start > cursor:
+            pieces.append(Piece(SAME, edited[cursor:start], False))
+        start = max(start, cursor)
+        if end > start:
+            pieces.append(Piece(INSERTED if label > 0 else SAME, edited[start:end]))
+            cursor = end
+    for first, stop, _anchor in runs[r:]:
+        _run_pieces(original, orig, first, stop, pieces)
     if cursor < len(edited):
-        pieces.append(Piece(SAME, edited[cursor:], token=False))
+        pieces.append(Piece(SAME, edited[cursor:], False))
     return pieces
 
 
@@ -133,43 +129,45 @@ def _hunk_stream(original: str, edited: str, hunks: Sequence[Hunk]) -> list[Piec
     cursor = 0
     for h in hunks:
         if h.edit_start > cursor:
-            pieces.append(Piece(SAME, edited[cursor:h.edit_start], token=False))
+            pieces.append(Piece(SAME, edited[cursor:h.edit_start], False))
         if h.orig_end > h.orig_start:
-            pieces.append(Piece(DELETED, original[h.orig_start:h.orig_end], token=False))
+            pieces.append(Piece(DELETED, original[h.orig_start:h.orig_end], False))
         if h.edit_end > h.edit_start:
-            pieces.append(Piece(INSERTED, edited[h.edit_start:h.edit_end], token=False))
+            pieces.append(Piece(INSERTED, edited[h.edit_start:h.edit_end], False))
         cursor = h.edit_end
     if cursor < len(edited):
-        pieces.append(Piece(SAME, edited[cursor:], token=False))
+        pieces.append(Piece(SAME, edited[cursor:], False))
     return pieces
 
 
 def build_inline_diff(
     original: str,
     edited: str,
-    hunks: Sequence[Hunk],
-    original_tokens: Sequence[Token] | None = None,
-    edited_tokens: Sequence[Token] | None = None,
+    hunks: Sequence[Sequence[int]],
+    original_side: TokenSide | None = None,
+    edited_side: TokenSide | None = None,
 ) -> InlineDiff:
-    """The inline stream of an edit; with tokens when both token lists are given, else by word hunks."""
-    ordered = sorted(hunks, key=lambda h: (h.orig_start, h.edit_start))
-    if original_tokens is None or edited_tokens is None:
-        return InlineDiff(_hunk_stream(original, edited, ordered), None, None, len(ordered), None)
+    """The inline stream of an edit; with tokens when both sides are given, else by word hunks.
+    `hunks` are (orig_start, orig_end, edit_start, edit_end), sorted as the alignment returns them."""
+    ordered = [Hunk(*h) for h in hunks]
+    if original_side is None or edited_side is None:
+        return InlineDiff(_hunk_stream(original, edited, ordered), None, None, len(ordered))
     return InlineDiff(
-        pieces=_token_stream(original, edited, ordered, original_tokens, edited_tokens),
-        negative=sum(1 for t in original_tokens if t.label < 0),
-        positive=sum(1 for t in edited_tokens if t.label > 0),
+        pieces=_token_stream(original, edited, ordered, original_side, edited_side),
+        negative=sum(1 for label in original_side.labels if label < 0),
+        positive=sum(1 for label in edited_side.labels if label > 0),
         hunks=len(ordered),
-        original_tokens=len(original_tokens),
     )
 
 
-_NEWLINE_MARK = Markup('<span class="nl" aria-hidden="true"></span>\n')
+_NEWLINE_MARK = '<span class="nl" aria-hidden="true"></span>\n'
+# The same five characters markupsafe escapes; str.translate does a whole piece in one C call.
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
 
 
-def _changed_text(text: str) -> Markup:
+def _changed_text(text: str) -> str:
     """Escaped text with a visible mark before each newline (a struck or underlined line break)."""
-    return _NEWLINE_MARK.join(escape(part) for part in text.split("\n"))
+    return text.translate(_ESCAPES).replace("\n", _NEWLINE_MARK)
 
 
 def render_pieces(diff: InlineDiff) -> Markup:
@@ -182,7 +180,7 @@ def render_pieces(diff: InlineDiff) -> Markup:
         elif piece.kind == INSERTED:
             out.append(f'<ins{cls} data-label="1">{_changed_text(piece.text)}</ins>')
         elif piece.token:
-            out.append(f'<span class="tok">{escape(piece.text)}</span>')
+            out.append(f'<span class="tok">{piece.text.translate(_ESCAPES)}</span>')
         else:
-            out.append(str(escape(piece.text)))
+            out.append(piece.text.translate(_ESCAPES))
     return Markup("".join(out))

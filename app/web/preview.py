@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from app.models import Dataset
 from app.services.diffing import align_texts
 from app.services.minimality import HARD, SOFT, Minimality, assess
-from app.web.diffview import Hunk, InlineDiff, Token, build_inline_diff
+from app.web.diffview import InlineDiff, TokenSide, build_inline_diff
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,8 @@ def build_preview(original: str, edited: str, dataset: Dataset) -> Preview:
     diff = build_inline_diff(
         original,
         edited,
-        [Hunk(*h) for h in alignment.hunks],
-        [Token(t.start, t.end, t.label) for t in alignment.original_tokens],
-        [Token(t.start, t.end, t.label) for t in alignment.edited_tokens],
+        alignment.hunks,
+        TokenSide(alignment.original_offsets, alignment.original_labels),
+        TokenSide(alignment.edited_offsets, alignment.edited_labels),
     )
     return Preview(diff, minimality, gauges_for(minimality, dataset))

@@ -10,6 +10,7 @@
   var original = document.getElementById("original-text");
   var status = document.getElementById("save-status");
   var dirty = false;
+  var ending = false;  // a submit, "no edit", skip or flag is under way: no more draft saves
 
   function setStatus(text) {
     if (status) { status.textContent = text; }
@@ -73,20 +74,38 @@
 
   var skipReason = document.getElementById("skip-reason");
   var skipForm = document.getElementById("skip-form");
-  if (skipForm) {
-    skipForm.addEventListener("submit", function () { dirty = false; });
-  }
+  ["skip-form", "flag-form"].forEach(function (id) {
+    var f = document.getElementById(id);
+    if (f) { f.addEventListener("submit", function () { dirty = false; ending = true; }); }
+  });
   if (skipReason) {
     skipReason.addEventListener("keydown", function (evt) {
       if (evt.key === "Enter" && skipReason.value) { evt.preventDefault(); skipForm.requestSubmit(); }
     });
   }
 
-  // A save that went through clears the flag; a request that ends the item (submit, no edit) too.
+  // Once the item is being handed in, a debounced autosave still pending must not fire: the lease is
+  // about to go, and the save would only be refused.
+  document.body.addEventListener("htmx:beforeRequest", function (evt) {
+    var source = evt.detail.elt;
+    if (!source) { return; }
+    if (source.hasAttribute("data-ends-item")) {
+      ending = true;
+    } else if (ending && source.hasAttribute("data-saves-draft")) {
+      evt.preventDefault();
+    }
+  });
+
+  // A save that went through clears the flag, and so does a request that ends the item; a refused
+  // submit (over the hard limit, a stale version) lets autosave carry on.
   document.body.addEventListener("htmx:afterRequest", function (evt) {
     var source = evt.detail.elt;
-    if (!evt.detail.successful || !source) { return; }
-    if (source.hasAttribute("data-saves-draft") || source.hasAttribute("data-ends-item")) {
+    if (!source) { return; }
+    if (source.hasAttribute("data-ends-item")) {
+      ending = evt.detail.xhr.status < 300;
+    }
+    if (evt.detail.xhr.status < 300 &&
+        (source.hasAttribute("data-saves-draft") || source.hasAttribute("data-ends-item"))) {
       dirty = false;
     }
   });
@@ -94,7 +113,7 @@
   // Closing the tab between two autosaves: send the text one last time, as a beacon the browser
   // delivers even while the page goes away. It carries the form's CSRF token and version.
   window.addEventListener("pagehide", function () {
-    if (!dirty || !form.dataset.draftUrl) { return; }
+    if (!dirty || ending || !form.dataset.draftUrl) { return; }
     navigator.sendBeacon(form.dataset.draftUrl, new FormData(form));
     dirty = false;
   });

@@ -1,6 +1,7 @@
 """The annotator's page in a real browser: live token diff, submit by keyboard, drafts, leases, skip."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import BrowserContext, Request, expect
@@ -47,9 +48,16 @@ def test_live_diff_shows_the_training_labels_and_ctrl_enter_submits(site: Site, 
     page.click("#chosen-panel summary")
     screenshot(page, f"editor-{site.backend}.png")
 
-    page.locator("#editor").focus()
+    # A keystroke just before a slow submit leaves an autosave pending: it must not fire after it.
+    page.route("**/submit", lambda route: (time.sleep(1.6), route.continue_()))
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url.rsplit("/", 1)[-1]) if r.method == "POST" else None)
+    page.locator("#editor").press("End")
+    page.locator("#editor").press_sequentially(" ")
+    page.locator("#editor").press("Backspace")
     page.keyboard.press("Control+Enter")
     page.wait_for_url(re.compile(r".*done=submitted.*"))
+    assert "submit" in sent and "draft" not in sent[sent.index("submit"):]
     expect(page.locator(".notice.ok")).to_contain_text("Edit submitted")
     with site.sessions() as s:
         edit = s.scalars(select(Edit).where(Edit.item_id == item_id)).one()

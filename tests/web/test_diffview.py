@@ -5,12 +5,12 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.web.diffview import DELETED, INSERTED, SAME, Hunk, Token, build_inline_diff, render_pieces
+from app.web.diffview import DELETED, INSERTED, SAME, Hunk, TokenSide, build_inline_diff, render_pieces
 
 
-def _tokens(text: str, cuts: list[int], labels: list[int]) -> list[Token]:
+def _tokens(text: str, cuts: list[int], labels: list[int]) -> TokenSide:
     bounds = [0, *cuts, len(text)]
-    return [Token(a, b, lab) for (a, b), lab in zip(pairwise(bounds), labels, strict=True)]
+    return TokenSide(list(pairwise(bounds)), labels)
 
 
 def test_replaced_word_is_struck_then_inserted_in_place():
@@ -39,8 +39,8 @@ def test_pure_deletion_and_insertion_keep_order_and_newlines():
 
 def test_tokens_sharing_offsets_show_their_text_once():
     original, edited = "x", "x🙂"
-    orig = [Token(0, 1, 0)]
-    edit = [Token(0, 1, 0), Token(1, 2, 1), Token(1, 2, 1)]  # two byte tokens of one character
+    orig = TokenSide.of([(0, 1, 0)])
+    edit = TokenSide.of([(0, 1, 0), (1, 2, 1), (1, 2, 1)])  # two byte tokens of one character
     diff = build_inline_diff(original, edited, [Hunk(1, 1, 1, 2)], orig, edit)
     assert [(p.kind, p.text) for p in diff.pieces] == [(SAME, "x"), (INSERTED, "🙂")]
     assert diff.positive == 2  # the counts are the labels, whatever the display merges
@@ -49,7 +49,7 @@ def test_tokens_sharing_offsets_show_their_text_once():
 def test_without_tokens_the_word_hunks_are_shown():
     diff = build_inline_diff("one two", "one three", [Hunk(4, 7, 4, 9)])
     assert [(p.kind, p.text) for p in diff.pieces] == [(SAME, "one "), (DELETED, "two"), (INSERTED, "three")]
-    assert diff.negative is None and diff.changed_tokens is None
+    assert diff.negative is None and diff.positive is None
 
 
 def test_markup_in_texts_is_escaped():
@@ -72,18 +72,18 @@ def test_the_stream_shows_exactly_the_labelled_tokens_of_the_real_alignment(orig
     from training.alignment import align
 
     al = align(original, edited, cache_dir=Settings().model_cache_dir)
-    orig = [Token(t.start, t.end, t.label) for t in al.original_tokens]
-    edit = [Token(t.start, t.end, t.label) for t in al.edited_tokens]
-    diff = build_inline_diff(original, edited, [Hunk(*h) for h in al.hunks], orig, edit)
+    orig = TokenSide(al.original_offsets, al.original_labels)
+    edit = TokenSide(al.edited_offsets, al.edited_labels)
+    diff = build_inline_diff(original, edited, al.hunks, orig, edit)
     # Leaving the struck pieces out gives the edit back, whitespace and newlines included.
     assert "".join(p.text for p in diff.pieces if p.kind != DELETED) == edited
     # The struck text is each run of -1 tokens of the original, in order.
     runs, current = [], []
-    for tok in orig + [Token(0, 0, 0)]:
-        if tok.label < 0:
-            current.append(tok)
+    for (start, end), label in [*zip(orig.offsets, orig.labels, strict=True), ((0, 0), 0)]:
+        if label < 0:
+            current.append((start, end))
         elif current:
-            runs.append(original[current[0].start:current[-1].end])
+            runs.append(original[current[0][0]:current[-1][1]])
             current = []
     assert "".join(p.text for p in diff.pieces if p.kind == DELETED) == "".join(runs)
     # The underlined characters of the edit are exactly those of its +1 tokens.
@@ -93,5 +93,6 @@ def test_the_stream_shows_exactly_the_labelled_tokens_of_the_real_alignment(orig
             if p.kind == INSERTED:
                 underlined.update(range(at, at + len(p.text)))
             at += len(p.text)
-    assert underlined == {c for t in edit if t.label > 0 for c in range(t.start, t.end)}
+    assert underlined == {c for (a, b), label in zip(edit.offsets, edit.labels, strict=True) if label > 0
+                          for c in range(a, b)}
     assert (diff.negative, diff.positive) == (al.stats.changed_tokens_original, al.stats.changed_tokens_edited)
