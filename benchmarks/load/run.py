@@ -1,0 +1,101 @@
+"""Load test of the annotation server on PostgreSQL: throughput, p50/p99 per endpoint, errors, and a check
+that every acknowledged write is stored (submissions exactly once).
+
+    .venv/bin/python -m benchmarks.load.run --annotators 200 --reviewers 5 --admins 1 --seconds 60
+    .venv/bin/python -m benchmarks.load.run --annotators 50 --think 0 --drafts-only --seconds 20
+
+Annotators loop lease -> draft saves (one per pause of about --think seconds) -> submit; reviewers poll
+the review queue (API and page) and an admin polls the dashboard page and dataset progress. The server is
+uvicorn with --web-workers processes on a scratch database (created and dropped by the run). With
+--redis, submits queue their token-labels task on that Redis (no worker runs: the queue only fills).
+"""
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+
+from benchmarks.faults.pg_cluster import SHARED_DSN, PrivateCluster
+from benchmarks.load.cpu import machine_note, own_cpu_seconds, tree_cpu_seconds
+from benchmarks.load.redline_site import redline_server, scratch_database, seed
+from benchmarks.load.scenario import Scenario, run_team
+from benchmarks.load.verify import verify
+
+
+def exception_lines(log: str) -> Counter[str]:
+    """The last line of each traceback in a server log (the exception), counted."""
+    found: Counter[str] = Counter()
+    lines = log.splitlines()
+    for k, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            end = k + 1
+            while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end].strip()):
+                end += 1
+            if end < len(lines):
+                found[lines[end]] += 1
+    return found
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--annotators", type=int, default=200)
+    parser.add_argument("--reviewers", type=int, default=5)
+    parser.add_argument("--admins", type=int, default=1)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--think", type=float, default=1.0, help="mean seconds between an annotator's saves")
+    parser.add_argument("--saves-per-item", type=int, default=5)
+    parser.add_argument("--drafts-only", action="store_true", help="no submits: one leased item, drafts only")
+    parser.add_argument("--words", type=int, default=150, help="words in each response being edited")
+    parser.add_argument("--items", type=int, default=0, help="items to seed (default: enough for the run)")
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--redis", default=None, help="REDIS_URL for the server (default: none)")
+    parser.add_argument("--pg", choices=("private", "shared"), default="private",
+                        help="private: a throwaway PostgreSQL cluster of this run's own (default); shared: a "
+                             "scratch database on the machine's server ($REDLINE_TEST_PG), whose 100 "
+                             "connections other work on the machine also uses")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sc = Scenario(seconds=args.seconds, think_s=args.think, saves_per_item=args.saves_per_item,
+                  submit=not args.drafts_only)
+    items = args.items or max(args.annotators * 2, int(args.annotators * args.seconds / max(args.think, 0.05)))
+    print(f"# {machine_note()} (shared with other work: compare runs, not absolutes)")
+    env = {"REDIS_URL": args.redis} if args.redis else {}
+    with ExitStack() as stack:
+        admin_dsn = SHARED_DSN if args.pg == "shared" else stack.enter_context(PrivateCluster()).dsn
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        url = stack.enter_context(scratch_database(admin_dsn))
+        seeded = seed(url, args.annotators, args.reviewers, args.admins, items, args.words)
+        log = Path(tmp) / "server.log"
+        with redline_server(url, log, workers=args.web_workers, **env) as (base, proc):
+            server_cpu, client_cpu = tree_cpu_seconds(proc.pid), own_cpu_seconds()
+            rec, ledger, elapsed = asyncio.run(
+                run_team(base, seeded.dataset_id, seeded.annotators, seeded.reviewers, seeded.admins, sc))
+            server_cpu = tree_cpu_seconds(proc.pid) - server_cpu
+            client_cpu = own_cpu_seconds() - client_cpu
+        verdict = verify(url, ledger, seeded.annotator_ids)
+        server_errors = exception_lines(log.read_text(errors="replace"))
+    mode = "drafts only" if args.drafts_only else f"{args.saves_per_item} drafts then submit"
+    print(f"annotators={args.annotators} reviewers={args.reviewers} admins={args.admins} think={args.think}s "
+          f"({mode}) words={args.words} web_workers={args.web_workers} elapsed={elapsed:.1f}s")
+    print(*rec.table(elapsed), sep="\n")
+    writes = rec.count("draft save") + rec.count("submit")
+    print(f"writes acknowledged: {writes} ({writes / elapsed:.0f}/s); errors: {rec.total_errors}; "
+          f"expected refusals: {dict(rec.expected) or 'none'}")
+    print(f"CPU seconds: server {server_cpu:.0f}, load generator {client_cpu:.0f} (of {2 * elapsed:.0f} on 2 cores); "
+          f"server tracebacks: {sum(server_errors.values())}")
+    for line, count in server_errors.most_common(5):
+        print(f"  {count} x {line[:200]}")
+    print(*rec.error_samples(), sep="\n") if rec.total_errors else None
+    print(*verdict.lines(), sep="\n")
+    print(f"# {machine_note()}")
+    return 0 if verdict.ok and rec.total_errors == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Latency and error bookkeeping for the load runs: one recorder per run, a table per endpoint."""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """The q-th percentile (0..100) by the nearest-rank method; NaN for no values."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+@dataclass
+class Recorder:
+    """Latencies (seconds) per endpoint name, and the requests that failed, with why."""
+
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    expected: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    """Refusals the scenario expects and handles (a 409 after a fault, a 204 from an empty queue)."""
+
+    def ok(self, endpoint: str, seconds: float) -> None:
+        self.latencies[endpoint].append(seconds)
+
+    def fail(self, endpoint: str, why: str) -> None:
+        self.errors[endpoint].append(why)
+
+    def note(self, what: str) -> None:
+        self.expected[what] += 1
+
+    def count(self, endpoint: str) -> int:
+        return len(self.latencies.get(endpoint, []))
+
+    @property
+    def total_errors(self) -> int:
+        return sum(len(v) for v in self.errors.values())
+
+    def table(self, elapsed_s: float) -> list[str]:
+        """Rows of: endpoint, requests, per second, p50, p99, max (ms), errors."""
+        lines = [f"{'endpoint':<22}{'requests':>10}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}"]
+        for name in sorted(set(self.latencies) | set(self.errors)):
+            ms = sorted(x * 1000 for x in self.latencies.get(name, []))
+            lines.append(
+                f"{name:<22}{len(ms):>10}{len(ms) / elapsed_s:>9.1f}{percentile(ms, 50):>9.1f}"
+                f"{percentile(ms, 99):>9.1f}{(ms[-1] if ms else math.nan):>9.1f}{len(self.errors.get(name, [])):>8}"
+            )
+        return lines
+
+    def error_samples(self, limit: int = 8) -> list[str]:
+        out = []
+        for name, whys in sorted(self.errors.items()):
+            for why in whys[:limit]:
+                out.append(f"{name}: {why}")
+        return out[:limit]
