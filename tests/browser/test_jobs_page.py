@@ -81,8 +81,8 @@ def test_engineer_exports_launches_and_watches_a_job(training_site: Site, contex
     page.goto(f"{training_site.base_url}/jobs")
 
     page.select_option("#export-dataset", "edits")
-    page.click("#export-form button[type=submit]")
-    expect(page.locator(".notice.ok")).to_contain_text("Exported 16 rows")
+    page.click("#export-form button[type=submit]", timeout=60_000)  # the first export loads the tokenizer
+    expect(page.locator(".notice.ok")).to_contain_text("Exported 16 rows", timeout=60_000)
     expect(page.locator("#exports-table tbody tr")).to_have_count(1)
 
     page.select_option("#job-kind", "reward-token")
@@ -93,8 +93,8 @@ def test_engineer_exports_launches_and_watches_a_job(training_site: Site, contex
     config = re.sub(r"(?m)^max_steps: .*$", "max_steps: 40", config)
     config = re.sub(r"(?m)^eval_every: .*$", "eval_every: 10", config)
     page.fill("#job-config", config)
-    page.click("#launch-form button[type=submit]")
-    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    page.click("#launch-form button[type=submit]", timeout=60_000)
+    page.wait_for_url(re.compile(r"/jobs/\d+$"), timeout=60_000)
 
     expect(page.locator("#job-state")).to_have_text("running", timeout=90_000)
     expect(page.locator("#job-charts svg").first).to_be_visible(timeout=60_000)
