@@ -3,8 +3,9 @@
 A response starts at 0 and loses the weight (gold_rules.WEIGHTS) of every defect found:
 
 - wrong_fact: on a prompt whose answer is known, a number (digits) or a member of the answer's vocabulary
-  that is not the answer, unless the prompt mentions it, the same sentence also gives the answer, it is a
-  correct piece of arithmetic ('6 × 7 = 42'), a list number, or an allowed working number;
+  that is not the answer, unless the prompt mentions it, the same sentence also gives the answer, it is
+  a correct piece of arithmetic ('6 × 7 = 42'), a list number, or an allowed working number; for
+  capitals also any other name stated as the capital ('the capital of Morocco is Morocco'), always;
 - missing_answer: a known answer that the response never gives (a zero-width span at 0, where the
   answer belongs);
 - filler: a sentence that only pads ('I hope this helps!', from the phrase to the sentence end) or a
@@ -145,7 +146,9 @@ def _wrong_names(prompt: str, response: str, sentences: list[Span], fact: Fact) 
         for span in find_phrase(re.escape(term), response, flags):
             if not any(h.start < span.end and span.start < h.end for h in hits):
                 hits.append(span)  # longest terms first: "New Delhi" is one name, not also "Delhi"
-    wrong = []
+    claims = _capital_claims(response) if fact.vocabulary == "cities" else []
+    hits = [h for h in hits if not any(h.start < c.end and c.start < h.end for c in claims)]
+    wrong = [c for c in claims if not any(_same_name(c.text, name, case) for name in fact.names)]
     for span in sorted(hits, key=lambda s: s.start):
         if any(_same_name(span.text, name, case) for name in fact.names) or mentions(prompt, span.text, case):
             continue
@@ -153,6 +156,26 @@ def _wrong_names(prompt: str, response: str, sentences: list[Span], fact: Fact) 
             continue  # "Mercury is closest; Earth is third" mentions Earth correctly
         wrong.append(span)
     return wrong, answered
+
+
+_NAME = r"[A-Z][\w'’\-]+(?: (?:de |of |the )?[A-Z][\w'’\-]+)*"
+_CAPITAL_CLAIMS = (
+    re.compile(rf"\b(?i:capital(?: city)? of) [^.,;\n]{{1,40}}? (?:is|was) (?:the city of )?({_NAME})"),
+    re.compile(rf"({_NAME}),? (?:is|was) the capital(?: city)? of\b"),
+)
+
+
+def _capital_claims(response: str) -> list[Span]:
+    """Names stated as a capital ('the capital of Morocco is Casablanca'), in or out of the vocabulary.
+
+    A claim is explicit, so neither the prompt nor the answer elsewhere in the sentence excuses it."""
+    spans = []
+    for pattern in _CAPITAL_CLAIMS:
+        for match in pattern.finditer(response):
+            name = match.group(1)
+            if name.split()[0].lower() not in ("the", "a", "an", "it", "this", "that"):
+                spans.append(Span(match.start(1), match.end(1), name))
+    return spans
 
 
 def _same_name(a: str, b: str, case: bool) -> bool:

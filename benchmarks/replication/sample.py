@@ -3,6 +3,7 @@
     python -m benchmarks.replication.sample --prompts FILE --out PAIRS.jsonl [--model bundled]
         [--max-new-tokens 48] [--temperature 1.0] [--seed 0] [--batch-size 8] [--rounds 3] [--limit N]
         [--threads N]
+    python -m benchmarks.replication.sample --prompts FILE --rejudge OLD_PAIRS.jsonl --out PAIRS.jsonl
 
 Prompts go through the model's chat template exactly as PPO's rollouts do (training.ppo.rollout), left
 padded, with the pad token = EOS. Each prompt is sampled twice in the same batch (temperature
@@ -157,6 +158,28 @@ def _row(record: PromptRecord, chosen: str, rejected: str, best: Judgement, wors
     return {"id": record.id, "prompt": record.prompt, "chosen": chosen, "rejected": rejected, "meta": meta}
 
 
+def rejudge_pairs(rows: list[dict], records: list[PromptRecord], keep_ties: bool = False) -> list[dict]:
+    """Rank existing pairs again with the current gold judge (no sampling): chosen and rejected may swap,
+    scores and penalties are recomputed; pairs that now tie are dropped unless keep_ties."""
+    by_id = {r.id: r for r in records}
+    out = []
+    for row in rows:
+        record = by_id[row["id"]]
+        which, best, worst = rank_pair(record, row["chosen"], row["rejected"])
+        texts = (row["chosen"], row["rejected"])
+        meta = dict(row["meta"])
+        ended = (meta["chosen_ended_with_eos"], meta["rejected_ended_with_eos"])
+        tie = best.score == worst.score
+        if tie and not keep_ties:
+            continue
+        meta.update(chosen_score=best.score, rejected_score=worst.score, tie=tie,
+                    rejected_penalties=[p.to_json() for p in worst.penalties],
+                    chosen_penalties=[p.to_json() for p in best.penalties],
+                    chosen_ended_with_eos=ended[which], rejected_ended_with_eos=ended[1 - which])
+        out.append({**row, "chosen": texts[which], "rejected": texts[1 - which], "meta": meta})
+    return out
+
+
 def write_pairs(path: Path, rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as fh:
@@ -169,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prompts", type=Path, default=DATA_DIR / "prompts_train.jsonl", help="prompt records (JSONL)")
     parser.add_argument("--out", type=Path, required=True, help="pairs file to write (JSONL)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N prompts")
+    parser.add_argument("--rejudge", type=Path, default=None, metavar="PAIRS",
+                        help="only rank an existing pairs file again with the current judge (no sampling)")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch CPU threads (1 is much faster on a machine other jobs keep busy)")
     defaults = SamplingSettings()
@@ -183,6 +208,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     records = read_records(args.prompts)[: args.limit]
+    if args.rejudge is not None:
+        old = [json.loads(line) for line in args.rejudge.read_text(encoding="utf-8").splitlines() if line.strip()]
+        rows = rejudge_pairs(old, records, settings.keep_ties)
+        write_pairs(args.out, rows)
+        print(f"ranked {len(old)} pairs again: kept {len(rows)} -> {args.out}")
+        return 0
     started = time.perf_counter()
 
     def report(round_index: int, done: int) -> None:

@@ -47,6 +47,20 @@ def test_wrong_capital_is_penalised_at_its_span_and_answer_missing():
     assert result.score == -(gold_rules.WEIGHTS["wrong_fact"] + gold_rules.WEIGHTS["missing_answer"])
 
 
+def test_any_name_stated_as_the_capital_is_checked():
+    assert spans(CAPITAL, "The capital of Australia is Kangaroo Point.") == [
+        ("missing_answer", ""), ("wrong_fact", "Kangaroo Point")]
+    assert spans(CAPITAL, "Ayers Rock is the capital of Australia.") == [
+        ("missing_answer", ""), ("wrong_fact", "Ayers Rock")]
+    # a claim is wrong even when the prompt names it
+    assert spans(CAPITAL, "The capital of Australia is Australia.") == [
+        ("missing_answer", ""), ("wrong_fact", "Australia")]
+    assert spans(CAPITAL, "The capital city of Australia is Canberra.") == []
+    assert spans(CAPITAL, "The Capital City of Australia is Kangaroo Point.")[1] == ("wrong_fact", "Kangaroo Point")
+    # only capitalised names are claims: a description is not
+    assert spans(CAPITAL, "The capital of Australia is located in the south.") == [("missing_answer", "")]
+
+
 def test_other_names_beside_the_answer_are_not_wrong():
     response = "Canberra is the capital, not Sydney. Melbourne is bigger than Canberra."
     assert spans(CAPITAL, response) == []
@@ -57,6 +71,7 @@ def test_names_from_the_prompt_are_exempt():
                           fact=CAPITAL.fact)
     assert spans(record, "No, Sydney is not. Canberra is.") == []
     assert spans(record, "Yes, Sydney is the capital.") == [("missing_answer", "")]
+    assert spans(record, "Yes, Sydney is the capital of Australia.") == [("missing_answer", ""), ("wrong_fact", "Sydney")]
 
 
 def test_longest_vocabulary_name_wins():
