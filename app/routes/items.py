@@ -46,11 +46,13 @@ def release_item_lease(item_id: int, session: SessionDep, user: AnnotatorUser) -
 
 @router.post("/{item_id}/skip", status_code=204)
 def skip_item(item_id: int, body: SkipRequest, session: SessionDep, user: AnnotatorUser) -> None:
+    queue.get_item_for(session, item_id, user)  # 403 for an item another annotator holds
     queue.skip_item(session, item_id, user, body.reason)
 
 
 @router.post("/{item_id}/flag", response_model=ItemPublic)
 def flag_item(item_id: int, body: FlagRequest, session: SessionDep, user: AnnotatorUser) -> Item:
+    queue.get_item_for(session, item_id, user)  # 403: no flagging (and reading) an item another annotator holds
     return queue.flag_item(session, item_id, user, body.kind, body.note)
 
 
