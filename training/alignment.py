@@ -99,12 +99,15 @@ class Alignment:
 
     `original_ids`, `original_offsets`, `original_labels` (and the `edited_` ones) are parallel
     sequences, one entry per token; `original_tokens`/`edited_tokens` and `stats` are built from them on
-    first access (a data loader needs only ids and labels). Treat all of them as read-only."""
+    first access (a data loader needs only ids and labels). Treat all of them as read-only.
+
+    Offsets may come lazily from the tokenizer's Encoding objects: thousands of alignments holding a
+    Python tuple per token would keep the garbage collector busy for nothing."""
 
     __slots__ = (
         "original", "edited", "hunks", "tokenizer_name",
-        "original_ids", "original_offsets", "original_labels",
-        "edited_ids", "edited_offsets", "edited_labels",
+        "original_ids", "original_labels", "edited_ids", "edited_labels",
+        "_original_offsets", "_edited_offsets", "_encodings",
         "_original_tokens", "_edited_tokens", "_stats",
     )
 
@@ -115,19 +118,40 @@ class Alignment:
         hunks: list[Hunk],
         tokenizer_name: str,
         original_ids: Sequence[int],
-        original_offsets: Sequence[tuple[int, int]],
+        original_offsets: Sequence[tuple[int, int]] | None,
         original_labels: Sequence[int],
         edited_ids: Sequence[int],
-        edited_offsets: Sequence[tuple[int, int]],
+        edited_offsets: Sequence[tuple[int, int]] | None,
         edited_labels: Sequence[int],
+        encodings: tuple[Any, Any] | None = None,
     ) -> None:
+        """Offsets given as None are read from `encodings` (original's, edited's) when first needed."""
         self.original, self.edited, self.hunks, self.tokenizer_name = original, edited, hunks, tokenizer_name
-        self.original_ids, self.original_offsets, self.original_labels = (
-            original_ids, original_offsets, original_labels)
-        self.edited_ids, self.edited_offsets, self.edited_labels = edited_ids, edited_offsets, edited_labels
+        self.original_ids, self.original_labels = original_ids, original_labels
+        self.edited_ids, self.edited_labels = edited_ids, edited_labels
+        if (original_offsets is None or edited_offsets is None) and encodings is None:
+            raise ValueError("offsets are needed, or the encodings to read them from")
+        self._original_offsets, self._edited_offsets = original_offsets, edited_offsets
+        self._encodings = encodings
         self._original_tokens: list[Token] | None = None
         self._edited_tokens: list[Token] | None = None
         self._stats: AlignmentStats | None = None
+
+    @property
+    def original_offsets(self) -> Sequence[tuple[int, int]]:
+        """(start, end) character span of each token of the original."""
+        if self._original_offsets is None:
+            assert self._encodings is not None
+            self._original_offsets = self._encodings[0].offsets
+        return self._original_offsets
+
+    @property
+    def edited_offsets(self) -> Sequence[tuple[int, int]]:
+        """(start, end) character span of each token of the edited text."""
+        if self._edited_offsets is None:
+            assert self._encodings is not None
+            self._edited_offsets = self._encodings[1].offsets
+        return self._edited_offsets
 
     @property
     def original_tokens(self) -> list[Token]:
@@ -313,15 +337,12 @@ def diff_hunks(original: str, edited: str) -> list[Hunk]:
 # ---------------------------------------------------------------- alignment with tokens
 
 
-def _build(a: str, b: str, hunks: list[Hunk], name: str, monotone: bool | None,
-           ids_a: Sequence[int], offs_a: Sequence[tuple[int, int]],
-           ids_b: Sequence[int], offs_b: Sequence[tuple[int, int]]) -> Alignment:
-    if hunks:
-        labels_a = overlap_labels(offs_a, [(h.orig_start, h.orig_end) for h in hunks], NEGATIVE, monotone=monotone)
-        labels_b = overlap_labels(offs_b, [(h.edit_start, h.edit_end) for h in hunks], POSITIVE, monotone=monotone)
-    else:
-        labels_a, labels_b = [NEUTRAL] * len(ids_a), [NEUTRAL] * len(ids_b)
-    return Alignment(a, b, hunks, name, ids_a, offs_a, labels_a, ids_b, offs_b, labels_b)
+def _labels(hunks: list[Hunk], monotone: bool | None, offs_a: Sequence[tuple[int, int]],
+            offs_b: Sequence[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    if not hunks:
+        return [NEUTRAL] * len(offs_a), [NEUTRAL] * len(offs_b)
+    return (overlap_labels(offs_a, [(h.orig_start, h.orig_end) for h in hunks], NEGATIVE, monotone=monotone),
+            overlap_labels(offs_b, [(h.edit_start, h.edit_end) for h in hunks], POSITIVE, monotone=monotone))
 
 
 _cache_lock = threading.Lock()
@@ -392,8 +413,9 @@ def align(original: str, edited: str, tokenizer: Any = None, *,
     if spliced is None:
         enc = backend.encode(edited, add_special_tokens=False)
         spliced = enc.ids, enc.offsets
-    monotone = True if byte_level_bpe(backend) else None
-    return _build(original, edited, hunks, name, monotone, cached.ids, cached.offsets, *spliced)
+    ids_b, offs_b = spliced
+    labels_a, labels_b = _labels(hunks, True if byte_level_bpe(backend) else None, cached.offsets, offs_b)
+    return Alignment(original, edited, hunks, name, cached.ids, cached.offsets, labels_a, ids_b, offs_b, labels_b)
 
 
 def align_many(pairs: Iterable[tuple[str, str]], tokenizer: Any = None, *,
@@ -420,5 +442,7 @@ def align_many(pairs: Iterable[tuple[str, str]], tokenizer: Any = None, *,
         encodings = backend.encode_batch(chunk_a + chunk_b, add_special_tokens=False)
         for k in range(m):
             a, b, ea, eb = chunk_a[k], chunk_b[k], encodings[k], encodings[m + k]
-            out.append(_build(a, b, _hunks(a, b), name, monotone, ea.ids, ea.offsets, eb.ids, eb.offsets))
+            hunks = _hunks(a, b)
+            labels_a, labels_b = _labels(hunks, monotone, ea.offsets, eb.offsets)  # offsets read, used, freed
+            out.append(Alignment(a, b, hunks, name, ea.ids, None, labels_a, eb.ids, None, labels_b, (ea, eb)))
     return out
