@@ -11,7 +11,7 @@ WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
 # A sentence ends at terminal punctuation (with closing quotes or brackets) before whitespace, or at a newline.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]*]*(?=\s|$)|\n")
 _ABBREVIATIONS = {"e.g", "i.e", "etc", "mr", "mrs", "ms", "dr", "st", "vs", "approx", "u.s", "u.k", "fig", "no"}
-_NUMBER = re.compile(r"(?:(?<![\w.,])[-−])?(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])")
+_NUMBER = re.compile(r"(?:(?<![\w.,])[-−])?(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d])")
 _OPERATORS = r"(?:[+\-−×xX*/÷]|plus|minus|times|multiplied by|divided by|over)"
 _EQUATION = re.compile(
     rf"({_NUMBER.pattern})\s*({_OPERATORS})\s*({_NUMBER.pattern})\s*(?:=|equals|is|makes|gives)\s*({_NUMBER.pattern})",

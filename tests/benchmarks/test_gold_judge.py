@@ -104,6 +104,11 @@ def test_correct_working_list_numbers_and_allowed_numbers_are_exempt():
     assert spans(CONVERSION, "It is 200 grams.") == [("missing_answer", ""), ("wrong_fact", "200")]
 
 
+def test_numbers_with_units_are_read_whole():
+    assert spans(CONVERSION, "It weighs 2.5kg.") == [("missing_answer", ""), ("wrong_fact", "2.5")]
+    assert spans(PRODUCT, "17x23=391. It is 293.15K today.") == [("wrong_fact", "293.15")]
+
+
 def test_year_questions_only_judge_years():
     assert spans(YEAR, "It fell in 1989, after 28 years.") == []
     assert spans(YEAR, "It fell in 1991, after 30 years.") == [("missing_answer", ""), ("wrong_fact", "1991")]
