@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, OperationalError
 
 from app.services.errors import ServiceError
 
@@ -11,5 +12,22 @@ async def service_error_response(_request: Request, exc: Exception) -> JSONRespo
     return JSONResponse(exc.to_dict(), status_code=exc.status_code)
 
 
+async def data_error_response(_request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot hold or compare (an id past the integer range, a NUL byte in a text):
+    the request's fault, so 422 and not a 500. The message names the problem, never the SQL."""
+    diag = getattr(getattr(exc, "orig", None), "diag", None)
+    reason = getattr(diag, "message_primary", None) or str(getattr(exc, "orig", "") or "invalid value").split("\n")[0]
+    return JSONResponse({"detail": f"a value in the request is invalid for the database ({reason}); "
+                                   "check ids and texts"}, status_code=422)
+
+
+async def database_unavailable_response(_request: Request, exc: Exception) -> JSONResponse:
+    """The database dropped the connection or is restarting: nothing was stored; the client may retry."""
+    return JSONResponse({"detail": "the database is unavailable for a moment; nothing was saved, retry shortly"},
+                        status_code=503, headers={"Retry-After": "1"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, service_error_response)
+    app.add_exception_handler(DataError, data_error_response)
+    app.add_exception_handler(OperationalError, database_unavailable_response)

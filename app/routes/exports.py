@@ -1,5 +1,6 @@
 """Export snapshots over the API: create-and-stream, list, read the card, download again."""
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -15,6 +16,8 @@ router = APIRouter(prefix="/api/v1", tags=["exports"])
 
 
 def _file_response(export: Export, filename: str) -> FileResponse:
+    if not export.path or not Path(export.path).is_file():
+        raise NotFound(f"export {export.id} has no stored file (it was removed or never kept); create a new export")
     media = "application/x-ndjson" if export.format == "jsonl" else "application/vnd.apache.parquet"
     return FileResponse(
         export.path or "",
