@@ -16,12 +16,14 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default=f"sqlite:///{VAR_DIR / 'redline.db'}",
         description="SQLAlchemy URL; the default is an embedded SQLite file under var/.",
+        repr=False,  # may hold a password: never in a log line or a traceback's repr
     )
     redis_url: str | None = Field(
-        default=None, description="Celery broker; unset means the embedded worker on the database."
+        default=None, description="Celery broker; unset means the embedded worker on the database.", repr=False
     )
-    secret_key: str = Field(default="dev-insecure-change-me", description="Signs session cookies.")
-    anthropic_api_key: str | None = Field(default=None, description="Key for Claude auto-edit batches.")
+    secret_key: str = Field(default="dev-insecure-change-me", description="Signs session cookies.", repr=False)
+    anthropic_api_key: str | None = Field(default=None, description="Key for Claude auto-edit batches.",
+                                          repr=False)
     anthropic_base_url: str | None = Field(
         default=None, description="Anthropic-compatible endpoint; the SDK's own default when unset."
     )

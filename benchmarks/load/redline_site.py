@@ -130,8 +130,8 @@ def wait_ready_url(url: str, proc: subprocess.Popen[bytes], log_path: Path, time
 
 
 @contextmanager
-def redline_server(url: str, log_path: Path, workers: int = 2, **env: str
-                   ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def redline_server(url: str, log_path: Path, workers: int = 2, log_level: str = "warning", access_log: bool = False,
+                   **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """uvicorn serving the app on `url` with `workers` processes; yields its base URL and process."""
     port = free_port()
     child_env = {**os.environ, "DATABASE_URL": url, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
@@ -139,7 +139,8 @@ def redline_server(url: str, log_path: Path, workers: int = 2, **env: str
     if "REDIS_URL" not in env:
         child_env.pop("REDIS_URL", None)
     cmd = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
-           "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+           "--port", str(port), "--workers", str(workers), "--log-level", log_level,
+           "--access-log" if access_log else "--no-access-log"]
     with log_path.open("ab") as log:
         proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from tests.fixtures_app import *  # noqa: F401,F403
 from tests.fixtures_app import Account
 from tests.reliability.world import World, build_world
+from tests.web.conftest import page_client  # noqa: F401 (a fixture: browser-like clients per role)
 
 
 @pytest.fixture
