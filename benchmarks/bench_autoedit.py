@@ -93,6 +93,12 @@ def start_workers(env: dict[str, str], workers: int, threads: int, logs: Path) -
     return procs
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=1920, help="Items in the measured batch.")
@@ -125,7 +131,9 @@ def main() -> None:
             procs = start_workers(env, args.workers, args.threads, args.logs)
             run_batch("warmup", warmup, args.concurrency)
             fake.stats.max_in_flight = 0
+            cpu_before = sum(cpu_seconds(p.pid) for p in procs)
             elapsed, done_at = run_batch("measured", args.items, args.concurrency)
+            worker_cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu_before
         finally:
             for proc in procs:
                 proc.terminate()
@@ -147,6 +155,8 @@ def main() -> None:
     print(f"measured  {measured:7.1f} items/s  ({100 * measured / ideal:.0f} % of ideal; {elapsed:.1f} s in all)")
     print(f"steady    {steady:7.1f} items/s  (10 % to 90 % of the items)")
     print(f"max calls in flight at the API: {fake.stats.max_in_flight} (limit {args.concurrency})")
+    print(f"worker CPU: {1000 * worker_cpu / args.items:.1f} ms per item "
+          f"({worker_cpu / elapsed:.2f} cores while measured)")
 
 
 if __name__ == "__main__":

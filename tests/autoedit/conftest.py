@@ -2,14 +2,17 @@
 whose items carry behaviour markers, and `drain`, which plays the worker in-process."""
 
 import hashlib
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import redis
 from sqlalchemy.orm import Session
 
 from app.models import Dataset, Item
+from tests.conftest import REDIS_TEST_URL
 from tests.fakes.fake_anthropic import FakeAnthropic
 from tests.fixtures_app import *  # noqa: F401,F403
 
@@ -34,6 +37,36 @@ def settings(db_url: str, fake: FakeAnthropic, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
     monkeypatch.delenv("REDIS_URL", raising=False)
+    config.get_settings.cache_clear()
+    yield config.get_settings()
+    config.get_settings.cache_clear()
+
+
+CANDIDATE_REDIS_DBS = (13, 14, 15, 10, 9, 8, 7)  # 11 and 12 belong to the jobs and labels tests
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database of its own: claimed with SET NX, so parallel runs pick different ones."""
+    base = REDIS_TEST_URL.rsplit("/", 1)[0]
+    claim = uuid.uuid4().hex
+    for db in CANDIDATE_REDIS_DBS:
+        client = redis.Redis.from_url(f"{base}/{db}")
+        if client.set("redline:test-claim", claim, nx=True, ex=900):
+            client.flushdb()
+            client.set("redline:test-claim", claim, ex=900)
+            yield f"{base}/{db}"
+            client.flushdb()
+            return
+    pytest.fail(f"every candidate Redis database {CANDIDATE_REDIS_DBS} is claimed by another test run")
+
+
+@pytest.fixture
+def redis_settings(settings, redis_url: str, monkeypatch: pytest.MonkeyPatch):
+    """The same settings with Redis: the fast claim path and the Redis semaphore."""
+    from app import config
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
     config.get_settings.cache_clear()
     yield config.get_settings()
     config.get_settings.cache_clear()

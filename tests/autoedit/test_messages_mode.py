@@ -58,7 +58,7 @@ def test_a_task_running_again_after_its_worker_died_stores_one_edit(session, set
     """The watcher sent a task again while its first call was still out: both answers come back,
     both are paid for, one edit is kept."""
     from app.services.autoedit.pricing import Usage
-    from app.services.autoedit.results import record_answer
+    from app.services.autoedit.results import TaskRef, record_answer
     from app.services.autoedit.runner import claim_task
 
     dataset, _ = marked_dataset(n=1)
@@ -68,11 +68,13 @@ def test_a_task_running_again_after_its_worker_died_stores_one_edit(session, set
     session.execute(AutoEditTask.__table__.update().where(AutoEditTask.id == task_id).values(status="queued"))
     session.commit()
     assert tasks_autoedit.edit_item(task_id) == "done"
-    late = record_answer(session, task_id, "Late.\n<<<EDITED RESPONSE>>>\nLate text.", "end_turn", Usage(10, 5), 0.5)
+    task = session.get(AutoEditTask, task_id)
+    ref = TaskRef(task_id, task.batch_id, task.item_id)
+    late = record_answer(session, ref, "Late.\n<<<EDITED RESPONSE>>>\nLate text.", "end_turn", Usage(10, 5), 0.5)
     assert late.duplicate
     assert len(edits_of(session, batch.id)) == 1
-    session.expire_all()
-    assert session.get(AutoEditBatch, batch.id).cost_usd > 0.5  # the late call's cost is booked
+    progress = batch_progress(session, batch.id)
+    assert progress["cost_usd"] > 0.5 and progress["output_tokens"] > 5  # both calls are booked
 
 
 def test_rate_limits_and_overloads_are_retried_until_they_pass(session, settings, sent, fake, marked_dataset) -> None:

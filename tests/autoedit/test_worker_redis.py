@@ -7,40 +7,21 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from sqlalchemy import func, select
 
 from app.models import AutoEditTask, Dataset, Edit
 from tests.autoedit.conftest import API_KEY, add_items
-from tests.conftest import REDIS_TEST_URL, reset_app_state
+from tests.conftest import reset_app_state
 from tests.fakes.fake_anthropic import FakeAnthropic
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
 ITEMS = 240
 CONCURRENCY = 8
-CANDIDATE_DBS = (13, 14, 15, 10, 9, 8, 7)  # 11 and 12 belong to the jobs and labels tests
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A Redis database of its own: claimed with SET NX, so parallel runs pick different ones."""
-    base = REDIS_TEST_URL.rsplit("/", 1)[0]
-    claim = uuid.uuid4().hex
-    for db in CANDIDATE_DBS:
-        client = redis.Redis.from_url(f"{base}/{db}")
-        if client.set("redline:test-claim", claim, nx=True, ex=900):
-            client.flushdb()
-            client.set("redline:test-claim", claim, ex=900)
-            yield f"{base}/{db}"
-            client.flushdb()
-            return
-    pytest.fail(f"every candidate Redis database {CANDIDATE_DBS} is claimed by another test run")
 
 
 @pytest.fixture

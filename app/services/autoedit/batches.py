@@ -113,6 +113,7 @@ def batch_progress(session: Session, batch_id: int) -> dict[str, Any]:
         .order_by(AutoEditTask.updated_at.desc()).limit(5)
     ).all()
     total = sum(counts.values())
+    input_tokens, output_tokens, cost = ledger.spend_totals(session, batch)
     return {
         "id": batch.id, "dataset_id": batch.dataset_id, "status": batch.status, "error": batch.error,
         "ended": batch.status in BATCH_FINAL and not any(counts.get(s, 0) for s in TASK_ACTIVE),
@@ -121,8 +122,8 @@ def batch_progress(session: Session, batch_id: int) -> dict[str, Any]:
         "total": total, "done": counts.get(DONE, 0), "failed": counts.get(FAILED, 0),
         "cancelled": counts.get(CANCELLED, 0), "running": counts.get(RUNNING, 0),
         "remaining": sum(counts.get(s, 0) for s in TASK_ACTIVE),
-        "input_tokens": batch.input_tokens, "output_tokens": batch.output_tokens,
-        "cost_usd": round(batch.cost_usd, 6), "reserved_usd": round(ledger.reserved_usd(batch), 6),
+        "input_tokens": input_tokens, "output_tokens": output_tokens,
+        "cost_usd": round(cost, 6), "reserved_usd": round(ledger.reserved_usd(batch), 6),
         "edits": {"edited": outcomes.get("edited", 0), "no_change": outcomes.get("no_edit_needed", 0),
                   "rewrite": outcomes.get("rewrite", 0), "in_review": statuses.get("submitted", 0),
                   "accepted": statuses.get("accepted", 0)},

@@ -13,16 +13,17 @@ SWEEP = "redline.autoedit.sweep"
 Message = tuple[str, list, float | None]  # task name, args, countdown
 
 
-def _send(messages: list[Message]) -> None:
+def _send(messages: list[Message], routed: bool = False) -> None:
     """Through the app's producer pool when the settings name its broker (a worker, a server);
-    otherwise (settings changed after import, as in tests) over one connection to the current broker."""
+    otherwise (settings changed after import, as in tests) over one connection to the current broker.
+    To the auto-edit queue, or where the Celery app routes the task when `routed`."""
     if not messages:
         return
     from app.config import get_settings
     from worker.celery_app import broker_url, celery_app
 
     settings = get_settings()
-    url, queue = broker_url(settings), settings.autoedit_queue
+    url, queue = broker_url(settings), None if routed else settings.autoedit_queue
     if url == celery_app.conf.broker_url:
         for name, args, countdown in messages:
             celery_app.send_task(name, args=args, countdown=countdown, queue=queue)
@@ -43,6 +44,14 @@ def send_watch(batch_id: int, token: str | None, countdown: float = 0.0) -> None
 
 def send_submit(batch_id: int) -> None:
     _send([(SUBMIT_REMOTE, [batch_id], None)])
+
+
+def send_labels(edit_id: int) -> None:
+    """The token-labels task of a new edit (edits.LABELS_TASK), routed as the app routes it, through
+    the pool: a fresh broker connection per edit costs more CPU than the rest of the item's writes."""
+    from app.services.edits import LABELS_TASK
+
+    _send([(LABELS_TASK, [edit_id], None)], routed=True)
 
 
 def send_after_commit(items: list[int], watch: tuple[int, str | None, float] | None = None) -> None:

@@ -1,5 +1,11 @@
 """A batch's books: spend and reservations, handing out the next items, and how a batch ends.
 
+Where spend is booked: every edit carries its own tokens and cost. A batch without a cost ceiling
+books on its own row only what no edit carries (parse failures, refusals, duplicate answers), so
+that workers storing edits never queue on one hot row; its totals are the row plus its edits
+(spend_totals). A batch with a ceiling books everything on its row as well, because the ceiling
+check reads the row under its lock.
+
 Reservations make the cost ceiling hold: before a call, its worst-case cost is reserved in
 `options["reserved_usd"]` under the batch row lock; when the call ends the reservation is
 replaced by what the call really cost. A call starts only if spent + reserved + its own worst
@@ -9,7 +15,7 @@ case stays under the ceiling, so in-flight calls can never add up past it.
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.models import AutoEditBatch, AutoEditTask
+from app.models import AutoEditBatch, AutoEditTask, Edit
 from app.models.base import utcnow
 from app.services.autoedit.pricing import Usage
 from app.services.autoedit.states import (
@@ -22,6 +28,25 @@ from app.services.autoedit.states import (
 )
 
 EPSILON_USD = 1e-9
+
+
+def books_edit_spend(batch: AutoEditBatch) -> bool:
+    """Whether the batch row also counts the spend its edits carry (only with a cost ceiling)."""
+    return batch.max_cost_usd is not None
+
+
+def spend_totals(session: Session, batch: AutoEditBatch) -> tuple[int, int, float]:
+    """(input tokens, output tokens, cost in USD) the batch has spent, wherever it was booked."""
+    totals = (batch.input_tokens, batch.output_tokens, batch.cost_usd)
+    if books_edit_spend(batch):
+        return totals
+    in_t, out_t, cost = session.execute(
+        select(func.coalesce(func.sum(Edit.usage["input_tokens"].as_integer()), 0),
+               func.coalesce(func.sum(Edit.usage["output_tokens"].as_integer()), 0),
+               func.coalesce(func.sum(Edit.cost_usd), 0.0))
+        .where(Edit.batch_id == batch.id, Edit.model_name.is_not(None))
+    ).one()
+    return totals[0] + int(in_t), totals[1] + int(out_t), totals[2] + float(cost)
 
 
 def reserved_usd(batch: AutoEditBatch) -> float:

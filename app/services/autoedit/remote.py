@@ -31,7 +31,7 @@ from app.services.autoedit.locks import lock_batch
 from app.services.autoedit.options import BatchTiming
 from app.services.autoedit.pricing import cost_usd, worst_case_cost_usd
 from app.services.autoedit.prompt import max_tokens_for, render_prompt
-from app.services.autoedit.results import record_answer, record_failure
+from app.services.autoedit.results import TaskRef, record_answer, record_failure
 from app.services.autoedit.runner import retry_delay
 from app.services.autoedit.states import (
     B_CANCELLED,
@@ -232,8 +232,10 @@ def _record_entry(session: Session, task_id: int, result: Any, model: str, setti
     kind = getattr(result, "type", "")
     if kind == "succeeded":
         reply = reply_from_message(result.message)
-        record_answer(session, task_id, reply.text, reply.stop_reason, reply.usage,
-                      cost_usd(model, reply.usage, batch_api=True))
+        task = session.get(AutoEditTask, task_id)
+        assert task is not None
+        record_answer(session, TaskRef(task_id, task.batch_id, task.item_id), reply.text, reply.stop_reason,
+                      reply.usage, cost_usd(model, reply.usage, batch_api=True))
     elif kind == "errored":
         error = getattr(getattr(result, "error", None), "error", None)
         detail = f"{getattr(error, 'type', 'error')}: {getattr(error, 'message', '')}"

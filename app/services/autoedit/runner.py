@@ -20,7 +20,7 @@ from app.config import Settings
 from app.db import get_sessionmaker
 from app.models import AutoEditBatch, AutoEditTask, Item
 from app.models.base import utcnow
-from app.services.autoedit import ledger
+from app.services.autoedit import fastpath, ledger
 from app.services.autoedit.client import (
     ApiFailure,
     FatalApiError,
@@ -35,13 +35,14 @@ from app.services.autoedit.locks import lock_batch, lock_task
 from app.services.autoedit.options import BatchTiming
 from app.services.autoedit.pricing import cost_usd, worst_case_cost_usd
 from app.services.autoedit.prompt import max_tokens_for, render_prompt
-from app.services.autoedit.results import record_answer, record_failure
+from app.services.autoedit.results import TaskRef, record_answer, record_answer_fast, record_failure
 from app.services.autoedit.states import (
     B_FAILED,
     B_RUNNING,
     B_STOPPED,
     CANCELLED,
     FAILED,
+    QUEUED,
     RETRYING,
     RUNNING,
     TASK_CLAIMABLE,
@@ -64,13 +65,27 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Claim:
-    task_id: int
-    batch_id: int
+    ref: TaskRef
     model: str
     request: dict[str, Any]
     reserved: float
     timing: BatchTiming
     attempts: int
+    concurrency: int
+    fast: fastpath.FastClaim | None = None
+
+    @classmethod
+    def of_fast(cls, fc: fastpath.FastClaim) -> "Claim":
+        return cls(TaskRef(fc.task_id, fc.batch_id, fc.item_id), fc.model, fc.request, 0.0, fc.timing,
+                   fc.attempts, fc.concurrency, fc)
+
+    @property
+    def task_id(self) -> int:
+        return self.ref.task_id
+
+    @property
+    def batch_id(self) -> int:
+        return self.ref.batch_id
 
 
 def retry_delay(attempt: int, retry_after: float | None, timing: BatchTiming, rng: random.Random | None = None) -> float:
@@ -99,32 +114,21 @@ def run_item(task_id: int, settings: Settings) -> Outcome:
 
 
 def _run_item(session: Session, task_id: int, settings: Settings) -> Outcome:
-    # One query loads the task, its batch and its item; later lookups hit the session's identity map.
-    row = session.execute(
-        select(AutoEditTask, AutoEditBatch, Item)
-        .join(AutoEditBatch, AutoEditBatch.id == AutoEditTask.batch_id).join(Item, Item.id == AutoEditTask.item_id)
-        .where(AutoEditTask.id == task_id)
-    ).first()
-    if row is None or row[0].status not in TASK_CLAIMABLE:
-        session.commit()
-        return Outcome("skip", detail="already taken or finished")
-    batch = row[1]
-    batch_id, concurrency, timing = batch.id, batch.concurrency, BatchTiming.from_options(batch.options)
-    running = batch.status == B_RUNNING
-    session.commit()  # hands the connection back while this thread waits
-    limiter = make_limiter(settings) if running else None
+    limiter = make_limiter(settings)
+    fast = fastpath.claim(session, task_id) if limiter is not None else None
+    claimed = Claim.of_fast(fast) if fast is not None else claim_task(session, task_id, db_limit=limiter is None)
+    if isinstance(claimed, Outcome):
+        return claimed
     token = None
     if limiter is not None:
-        token = limiter.acquire(batch_id, concurrency, slot_lease_s(timing), SLOT_WAIT_S)
+        token = limiter.acquire(claimed.batch_id, claimed.concurrency, slot_lease_s(claimed.timing), SLOT_WAIT_S)
         if token is None:
+            _unclaim(session, claimed)
             return Outcome("wait", delay_s=random.uniform(0.5, 2.0), detail="no free slot")
     try:
-        claimed = claim_task(session, task_id, db_limit=running and limiter is None)
-        if isinstance(claimed, Outcome):
-            return claimed
         answer = _call(settings, claimed)
     finally:
-        _release(limiter, batch_id, token)  # the slot frees as soon as the call ends, before the writes
+        _release(limiter, claimed.batch_id, token)  # the slot frees as soon as the call ends, before the writes
     if isinstance(answer, RetryableApiError):
         return _record_retry(session, claimed, redact(answer.message, settings), answer.retry_after)
     if isinstance(answer, FatalApiError):
@@ -134,9 +138,25 @@ def _run_item(session: Session, task_id: int, settings: Settings) -> Outcome:
                                    None, 0.0, claimed.reserved)
         return Outcome("failed", send_ids=recorded.send_ids, detail=answer.message)
     cost = cost_usd(claimed.model, answer.usage)
-    recorded = with_db_retries(session, record_answer, session, task_id, answer.text, answer.stop_reason,
-                               answer.usage, cost, claimed.reserved)
+    if claimed.fast is not None:
+        recorded = with_db_retries(session, record_answer_fast, session, claimed.fast, answer.text,
+                                   answer.stop_reason, answer.usage, cost)
+    else:
+        recorded = with_db_retries(session, record_answer, session, claimed.ref, answer.text, answer.stop_reason,
+                                   answer.usage, cost, claimed.reserved)
     return Outcome("done" if recorded.status != FAILED else "failed", send_ids=recorded.send_ids)
+
+
+def _unclaim(session: Session, claim: "Claim") -> None:
+    """No slot came free in time: hand the task back (the attempt does not count)."""
+    session.execute(
+        update(AutoEditTask).where(AutoEditTask.id == claim.task_id, AutoEditTask.status == RUNNING)
+        .values(status=QUEUED, attempts=AutoEditTask.attempts - 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claim.reserved:
+        _drop_reservation(session, claim)
+    session.commit()
 
 
 def with_db_retries(session: Session, write: Callable[..., T], *args: Any, attempts: int = 4) -> T:
@@ -167,43 +187,9 @@ def _release(limiter: RedisLimiter | None, batch_id: int, token: str | None) -> 
 
 
 def claim_task(session: Session, task_id: int, db_limit: bool) -> Claim | Outcome:
-    """Move the task to running, checking the batch, the attempts, the concurrency limit (when the
-    database enforces it) and the cost ceiling; commits. An Outcome says why it did not start."""
-    task = session.get(AutoEditTask, task_id)
-    batch = session.get(AutoEditBatch, task.batch_id) if task else None
-    if task is not None and batch is not None and not db_limit and batch.max_cost_usd is None:
-        claimed = _claim_fast(session, task, batch)
-        if claimed is not None:
-            return claimed
-    return _claim_locked(session, task_id, db_limit)
-
-
-def _claim_fast(session: Session, task: AutoEditTask, batch: AutoEditBatch) -> Claim | None:
-    """One conditional UPDATE: claimable, attempts left, batch running. None sends the caller down
-    the locked path, which finds out why (taken, cancelled, out of attempts)."""
-    timing = BatchTiming.from_options(batch.options)
-    batch_running = select(AutoEditBatch.id).where(AutoEditBatch.id == task.batch_id, AutoEditBatch.status == B_RUNNING)
-    attempts = session.scalar(
-        update(AutoEditTask)
-        .where(AutoEditTask.id == task.id, AutoEditTask.status.in_(TASK_CLAIMABLE),
-               AutoEditTask.attempts < timing.max_attempts, batch_running.exists())
-        .values(status=RUNNING, attempts=AutoEditTask.attempts + 1, updated_at=utcnow())
-        .returning(AutoEditTask.attempts).execution_options(synchronize_session=False)
-    )
-    session.commit()
-    if attempts is None:
-        return None
-    item = session.get(Item, task.item_id)
-    assert item is not None
-    return Claim(task.id, batch.id, batch.model, _request_for(batch, item), 0.0, timing, attempts)
-
-
-def _request_for(batch: AutoEditBatch, item: Item) -> dict[str, Any]:
-    prompt = render_prompt(batch.prompt_version, item.prompt, item.chosen, item.rejected)
-    return prompt.as_request(batch.model, max_tokens_for(item.rejected))
-
-
-def _claim_locked(session: Session, task_id: int, db_limit: bool) -> Claim | Outcome:
+    """Move the task to running under its row lock, checking the batch, the attempts, the concurrency
+    limit (when the database enforces it) and the cost ceiling; commits. An Outcome says why it did
+    not start. (With Redis, fastpath.claim serves the common case first.)"""
     task = lock_task(session, task_id)
     if task is None or task.status not in TASK_CLAIMABLE:
         session.commit()
@@ -244,9 +230,15 @@ def _claim_locked(session: Session, task_id: int, db_limit: bool) -> Claim | Out
         ledger.set_reserved(locked, held + worst)
         reserved = worst
     task.status, task.attempts, task.updated_at = RUNNING, task.attempts + 1, now
-    claim = Claim(task.id, batch.id, batch.model, request, reserved, timing, task.attempts)
+    claim = Claim(TaskRef(task.id, batch.id, item.id), batch.model, request, reserved, timing, task.attempts,
+                  batch.concurrency)
     session.commit()
     return claim
+
+
+def _request_for(batch: AutoEditBatch, item: Item) -> dict[str, Any]:
+    prompt = render_prompt(batch.prompt_version, item.prompt, item.chosen, item.rejected)
+    return prompt.as_request(batch.model, max_tokens_for(item.rejected))
 
 
 def _running_count(session: Session, batch_id: int, fresh_after: Any) -> int:
