@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         default=str(VAR_DIR / "models"), description="Converted bundled models (safetensors)."
     )
     lease_ttl_seconds: int = Field(default=900, description="How long an item lease lasts.")
+    resend_after_s: float = Field(
+        default=300.0, description="A token-labels task or a queued training job still waiting after this long "
+        "is sent again (its message may have been lost with the broker); a duplicate does nothing.",
+    )
+    sweep_interval_s: float = Field(default=60.0, description="How often the beat worker looks for lost tasks.")
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (behind TLS).")
     max_request_bytes: int = Field(default=2 * 1024**3, description="Largest accepted upload.")
     max_text_chars: int = Field(default=200_000, description="Longest accepted edit text.")

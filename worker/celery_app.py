@@ -32,9 +32,16 @@ def make_celery(settings: Settings) -> Celery:
         timezone="UTC",
         # Run by a worker started with --beat: marks failed the jobs whose worker died.
         beat_schedule={
-            "reap-stale-training-jobs": {"task": "redline.training.reap_stale", "schedule": 15.0},
+            # On the default queue: a GPU worker busy with a long job (or dead) must not hold these up.
+            "reap-stale-training-jobs": {"task": "redline.training.reap_stale", "schedule": 15.0,
+                                         "options": {"queue": "default"}},
             # Gives a fresh watcher to auto-edit batches whose watcher died with its worker.
             "rewatch-autoedit-batches": {"task": "redline.autoedit.sweep", "schedule": 30.0},
+            # Send again what a broker restart lost: labels of finished edits, queued training jobs.
+            "resend-missing-labels": {"task": "redline.labels.resend_missing",
+                                      "schedule": settings.sweep_interval_s},
+            "resend-queued-jobs": {"task": "redline.training.resend_queued", "schedule": settings.sweep_interval_s,
+                                   "options": {"queue": "default"}},
         },
     )
     if settings.redis_url:

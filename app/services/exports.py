@@ -5,6 +5,7 @@ manifest.json) and recorded as an `Export` row; the API streams that file and tr
 Rows carry no export id or timestamp, so the same database content always gives the same content hash.
 """
 
+import errno
 import hashlib
 import json
 import shutil
@@ -37,6 +38,17 @@ class ExportError(ServiceError):
 
 class DatasetNotFound(ExportError):
     status_code = 404
+
+
+class StorageFull(ExportError):
+    """The artifact directory ran out of space (507); nothing of the export was kept."""
+
+    status_code = 507
+
+
+def _is_full(exc: OSError) -> bool:
+    # pyarrow's IO errors are OSErrors that may carry the errno only in their message.
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "No space left on device" in str(exc)
 
 
 @dataclass
@@ -96,8 +108,8 @@ def _create_export(
     tok_spec = tokenizer or dataset.tokenizer
     export_id = str(uuid.uuid4())
     out = export_dir(settings, export_id)
-    out.mkdir(parents=True, exist_ok=False)
     try:
+        out.mkdir(parents=True, exist_ok=False)
         if view == "token-labels":
             tok = _load_tokenizer(tok_spec, settings)
             rows: Iterable[dict[str, Any]] = _token_label_rows(session, dataset, tok)
@@ -132,9 +144,12 @@ def _create_export(
         manifest_path.write_text(json.dumps(manifest(export, dataset), indent=2) + "\n", encoding="utf-8")
         session.add(export)
         session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
         shutil.rmtree(out, ignore_errors=True)  # never leave a half-written snapshot that looks whole
+        if isinstance(exc, OSError) and _is_full(exc):
+            raise StorageFull(f"no space left in the artifact directory {settings.local_artifact_dir}: nothing was "
+                              "exported; free some space there or set ARTIFACT_DIR to a larger disk") from exc
         raise
     return ExportFiles(export, data_path, card_path, manifest_path)
 

@@ -25,6 +25,7 @@ from app.config import REPO_ROOT, Settings
 from app.db import session_scope
 from app.models import Export, TrainingJob
 from app.services.artifacts import sync_job_artifacts
+from app.services.item_state import take_write_lock
 from app.services.job_kinds import get_kind
 from app.services.jobs import FINAL_STATES, job_dir
 
@@ -36,7 +37,10 @@ TERM_GRACE_S = 10.0
 def run_job(job_id: int, settings: Settings) -> str:
     """Run job `job_id` to the end and return its final state. Redelivery of a finished job is a no-op."""
     with session_scope() as session:
-        job = session.get(TrainingJob, job_id)
+        # Claimed under a row lock: two deliveries of one message (a broker restart, a resend) never both
+        # see "queued" and start the job twice.
+        take_write_lock(session)
+        job = session.get(TrainingJob, job_id, with_for_update=True, populate_existing=True)
         if job is None or job.status in FINAL_STATES:
             return job.status if job else "missing"
         if job.status == "running":

@@ -111,6 +111,19 @@ def retry_job(session: Session, job: TrainingJob) -> TrainingJob:
     return job
 
 
+def jobs_to_resend(session: Session, older_than: datetime) -> list[TrainingJob]:
+    """Queued jobs untouched since `older_than`: their message may be lost (a broker restarted), so they
+    are sent again and touched, at most once per period. A duplicate message finds the job claimed and
+    does nothing (job_runner.run_job)."""
+    waiting = session.scalars(
+        select(TrainingJob).where(TrainingJob.status == "queued", TrainingJob.cancel_requested.is_(False),
+                                  TrainingJob.updated_at < older_than).with_for_update(skip_locked=True)
+    ).all()
+    for job in waiting:
+        job.updated_at = datetime.now(UTC)
+    return list(waiting)
+
+
 def reap_stale_jobs(session: Session, timeout_s: float) -> list[int]:
     """Mark failed every running job whose worker stopped sending heartbeats (SIGKILL, lost machine)."""
     cutoff = datetime.now(UTC) - timedelta(seconds=timeout_s)

@@ -5,9 +5,10 @@ Prompt and response are joined by training.chat_format exactly as the export, th
 PPO join them, so the stored ids are the ids training sees.
 """
 
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,23 @@ def _encode(tok: Any, item: Item, edit: Edit) -> dict[str, Any]:
     from training.chat_format import encode_edit_pairs
 
     return encode_edit_pairs(tok, [{"prompt": item.prompt, "original": item.rejected, "edited": edit.edited_text}])[0]
+
+
+def claim_edits_missing_labels(session: Session, older_than: datetime, limit: int = 500) -> list[int]:
+    """Finished edits (submitted or accepted before `older_than`) with no token labels at all: their
+    labels task was lost (a broker restarted without persistence, or was down at submit) and must be
+    sent again. Each one returned is touched (`updated_at`), so a backlog is sent again at most once
+    per period rather than on every sweep; the caller commits."""
+    has_labels = exists().where(TokenLabels.edit_id == Edit.id)
+    edits = session.scalars(
+        select(Edit).where(Edit.status.in_((EditStatus.submitted, EditStatus.accepted)),
+                           Edit.submitted_at < older_than, Edit.updated_at < older_than, ~has_labels)
+        .order_by(Edit.id).limit(limit).with_for_update(of=Edit, skip_locked=True)
+    ).all()
+    now = datetime.now(UTC)
+    for edit in edits:
+        edit.updated_at = now
+    return [edit.id for edit in edits]
 
 
 def find_labels(session: Session, edit_id: int, tokenizer_hash: str) -> TokenLabels | None:

@@ -69,8 +69,10 @@ class Seeded:
     admins: list[str] = field(default_factory=list)
 
 
-def seed(url: str, annotators: int, reviewers: int, admins: int, items: int, words: int) -> Seeded:
-    """Accounts with API tokens and a dataset of `items` pairs whose rejected response has ~`words` words."""
+def seed(url: str, annotators: int, reviewers: int, admins: int, items: int, words: int,
+         tokenizer: str | None = None) -> Seeded:
+    """Accounts with API tokens and a dataset of `items` pairs whose rejected response has ~`words` words
+    (tokenizer: the dataset's, the bundled one when None)."""
     from sqlalchemy import insert
     from sqlalchemy.orm import Session
 
@@ -82,7 +84,8 @@ def seed(url: str, annotators: int, reviewers: int, admins: int, items: int, wor
     engine = make_engine(url)
     pw_hash = hash_password(PASSWORD)  # argon2 is slow by design: one hash shared by every account
     with Session(engine, expire_on_commit=False) as session:
-        dataset = Dataset(name="load", hard_max_changed_words=200, hard_max_edit_ratio=0.9)
+        dataset = Dataset(name="load", hard_max_changed_words=200, hard_max_edit_ratio=0.9,
+                          **({"tokenizer": tokenizer} if tokenizer else {}))
         session.add(dataset)
         session.flush()
         rows = []
