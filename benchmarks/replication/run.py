@@ -58,6 +58,19 @@ def tokenizer_spec(model: str) -> str:
     return str(resolve_model_dir(model))
 
 
+class Stopwatch:
+    """Wall and process CPU seconds since it was made (CPU time says what a phase costs on a busy machine)."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def __str__(self) -> str:
+        return f"{time.perf_counter() - self.wall:.0f} s, cpu {time.process_time() - self.cpu:.0f} s"
+
+    def as_dict(self) -> dict[str, float]:
+        return {"wall_s": round(time.perf_counter() - self.wall, 1), "cpu_s": round(time.process_time() - self.cpu, 1)}
+
+
 def spread_subset(records: list[PromptRecord], count: int | None) -> list[PromptRecord]:
     """`count` records evenly spaced through the file (the files are grouped by category), or all of them."""
     if count is None or count >= len(records):
@@ -88,12 +101,12 @@ def cached_pairs(config: ReplicationConfig, name: str, records: list[PromptRecor
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     if "model" not in loaded:
         loaded["model"], loaded["tokenizer"] = load_model(config.model)
-    started = time.perf_counter()
+    started = Stopwatch()
     rows = sample_pairs(records, settings, loaded["model"], loaded["tokenizer"],
                         score=import_hook(config.judge), ranked_by=config.judge,
                         on_batch=lambda r, done: log(f"pairs ({name}): round {r}, {done} prompts"))
     write_pairs(path, rows)
-    log(f"pairs ({name}): {len(rows)} of {len(records)} prompts in {time.perf_counter() - started:.0f} s -> {path}")
+    log(f"pairs ({name}): {len(rows)} of {len(records)} prompts in {started} -> {path}")
     return rows
 
 
@@ -130,10 +143,10 @@ def train_reward_models(config: ReplicationConfig, seed: int, train_export: Path
         out = Path(config.work_dir) / f"seed-{seed}" / f"reward-{kind}"
         overrides = [*config.reward_overrides, *extra, f"model={config.model}", f"data_path={train_export}",
                      f"seed={seed}", f"torch_threads={config.threads}", "plots=false"]
-        started = time.perf_counter()
+        started = Stopwatch()
         result = train_reward_model(config_from_args(config.reward_preset, overrides, str(out)))
         checkpoints[kind] = result.checkpoint_dir
-        log(f"seed {seed}: {kind} reward model, {result.steps} steps in {time.perf_counter() - started:.0f} s")
+        log(f"seed {seed}: {kind} reward model, {result.steps} steps in {started}")
     metrics = evaluate_checkpoints([str(checkpoints["sequence"]), str(checkpoints["token"])], str(heldout_export))
     by_kind = {"sequence": metrics[str(checkpoints["sequence"])], "token": metrics[str(checkpoints["token"])]}
     for kind, m in by_kind.items():
@@ -164,10 +177,11 @@ def train_both_modes(config: ReplicationConfig, seed: int, reward_models: dict[s
             log(f"seed {seed}: ppo {mode} step {row['step']}/{row['total_steps']} gold {row.get('gold_score', 0):.2f} "
                 f"reward {row['reward']:.3f} kl {row['kl']:.3f} ({row['time_step']:.1f} s)")
 
-        started = time.perf_counter()
+        started = Stopwatch()
         checkpoint = train_ppo(ppo_config, on_step=on_step)
+        log(f"seed {seed}: ppo {mode} done in {started}")
         runs[mode] = {
-            "checkpoint": str(checkpoint), "seconds": round(time.perf_counter() - started, 1),
+            "checkpoint": str(checkpoint), **started.as_dict(),
             "steps": [r["step"] for r in rows], "gold": [r["gold_score"] for r in rows],
             "reward": [r["reward"] for r in rows], "kl": [r["kl"] for r in rows],
             "response_length": [r["response_length"] for r in rows],
@@ -189,7 +203,7 @@ def evaluate_policies(config: ReplicationConfig, seed: int, prompts: list[str], 
                                   temperature=config.eval_temperature, batch_size=config.eval_batch_size,
                                   max_prompt_tokens=128, seed=sampling_seed)
 
-    started = time.perf_counter()
+    started = Stopwatch()
     reference = sample(config.model, 10_000 + seed)
     policy_seed = 20_000 + seed  # all three policies see the same random stream, apart from the reference's
     policies = {"sft": sample(config.model, policy_seed),
@@ -199,7 +213,7 @@ def evaluate_policies(config: ReplicationConfig, seed: int, prompts: list[str], 
                         seed=seed)
     log(f"seed {seed}: win rates vs SFT " + ", ".join(f"{k} {100 * v['win_rate']:.1f} %" for k, v in results.items()
                                                      if "win_rate" in v)
-        + f" ({time.perf_counter() - started:.0f} s)")
+        + f" ({started})")
     samples = Path(config.work_dir) / f"seed-{seed}" / "heldout_responses.jsonl"
     with samples.open("w", encoding="utf-8") as fh:
         for i, prompt in enumerate(prompts):
@@ -220,7 +234,7 @@ def run_replication(config: ReplicationConfig, command: str, log: Log = print) -
 
     if config.threads:
         torch.set_num_threads(config.threads)
-    started = time.perf_counter()
+    started = Stopwatch()
     work = Path(config.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     train_records = spread_subset(read_records(Path(config.train_prompts)), config.max_train_prompts)
@@ -252,7 +266,7 @@ def run_replication(config: ReplicationConfig, command: str, log: Log = print) -
                                                    config.gold_smoothing) for m in ("sequence", "token")}
     results: dict[str, Any] = {
         "command": command, "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "seconds": round(time.perf_counter() - started, 1), "machine": _machine(),
+        "seconds": started.as_dict()["wall_s"], "cpu_seconds": started.as_dict()["cpu_s"], "machine": _machine(),
         "config": dataclasses.asdict(config), "model": config.model, "token_loss": config.token_loss,
         "ppo_steps": max(len(s["ppo"]["sequence"]["steps"]) for s in seeds.values()),
         "gold_target": target, "gold_smoothing": config.gold_smoothing,
@@ -281,8 +295,9 @@ def write_report(out: Path, results: dict[str, Any], table: str, plot: Callable[
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     header = (f"# Replication: fine-grained PPO vs PPO ({results['model']})\n\n"
               f"Command: `{results['command']}`  \nFinished {results['finished']} after "
-              f"{results['seconds'] / 60:.1f} min on {results['machine']['cpus']} CPUs "
-              f"(torch threads {results['machine']['torch_threads']}).\n\n")
+              f"{results['seconds'] / 60:.1f} min (process CPU time {results['cpu_seconds'] / 60:.1f} min) on "
+              f"{results['machine']['cpus']} CPUs, torch threads {results['machine']['torch_threads']}, "
+              f"load average at the end {results['machine']['load_average_at_end'][0]:.1f}.\n\n")
     (out / "table.md").write_text(header + table, encoding="utf-8")
     (out / "command.txt").write_text(results["command"] + "\n", encoding="utf-8")
     plot(results, out / "gold_vs_step.png")
