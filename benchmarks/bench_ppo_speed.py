@@ -191,7 +191,7 @@ def report(results: dict[str, dict], args: argparse.Namespace, load: tuple[float
 
     print(f"\nPPO step on SmolLM2-135M-Instruct: batch {args.batch_size}, prompt {args.prompt_tokens} tokens, "
           f"response {args.response_length} tokens, {args.ppo_epochs} PPO epoch(s); mean of {args.steps} steps "
-          f"after {args.warmup} warm-up")
+          f"after {args.warmup} warm-up, over {args.repeat} round(s) per run")
     print(f"machine: {os.cpu_count()} CPUs, torch {torch.__version__} with {args.threads or torch.get_num_threads()} threads per run, "
           f"{'CUDA' if torch.cuda.is_available() else 'CPU'}, Python {platform.python_version()}; "
           f"1-min load average {load[0]:.1f} before, {load[1]:.1f} after (the machine is shared)\n")
@@ -227,6 +227,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3, help="measured steps per run")
     parser.add_argument("--warmup", type=int, default=1, help="steps run first and not measured (at least 1)")
     parser.add_argument("--threads", type=int, default=0, help="torch threads per run (0: torch's default)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds, in alternating order (for a busy machine)")
     parser.add_argument("--runs", default=",".join(RUNS), help=f"comma-separated subset of {', '.join(RUNS)}")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
@@ -234,8 +235,8 @@ def main() -> None:
     if args.worker:
         run_worker(args.worker, Path(args.workdir), args)
         return
-    if args.warmup < 1 or args.steps < 1:
-        raise SystemExit("--warmup and --steps must be at least 1")
+    if args.warmup < 1 or args.steps < 1 or args.repeat < 1:
+        raise SystemExit("--warmup, --steps and --repeat must be at least 1")
     runs = [r.strip() for r in args.runs.split(",") if r.strip()]
     unknown = set(runs) - set(RUNS)
     if unknown:
@@ -253,11 +254,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-ppo-") as tmp:
         workdir = Path(tmp)
         prepare(workdir, args)
-        results = {}
-        for name in runs:
-            print(f"running {name} ...", file=sys.stderr, flush=True)
-            results[name] = spawn(name, workdir, argv)
-    report(results, args, (load_before, os.getloadavg()[0]))
+        collected: dict[str, list[dict]] = {name: [] for name in runs}
+        for round_ in range(args.repeat):
+            # A B C, then C B A, ...: a load that drifts during the run weighs on every run alike
+            for name in runs if round_ % 2 == 0 else runs[::-1]:
+                print(f"running {name} (round {round_ + 1}/{args.repeat}) ...", file=sys.stderr, flush=True)
+                collected[name].append(spawn(name, workdir, argv))
+    report({name: combine(parts) for name, parts in collected.items()}, args, (load_before, os.getloadavg()[0]))
+
+
+def combine(parts: list[dict]) -> dict:
+    """Means over rounds; peak memory is the highest; the step times of every round are kept."""
+    keys = ("step_s", "cpu_s", "generation_s", "scoring_s", "update_s")
+    out = {key: sum(p[key] for p in parts) / len(parts) for key in keys}
+    out["peak_rss_gib"] = max(p["peak_rss_gib"] for p in parts)
+    out["steps_s"] = [s for p in parts for s in p["steps_s"]]
+    return out
 
 
 if __name__ == "__main__":
