@@ -236,7 +236,9 @@ def get_item_for(session: Session, item_id: int, user: User) -> Item:
     if user.role != Role.annotator:
         return item
     leased = session.scalar(select(Lease.id).where(Lease.item_id == item_id, Lease.user_id == user.id))
+    if leased is not None:  # the common case (the editor's preview, every pause): one query fewer
+        return item
     edited = session.scalar(select(Edit.id).where(and_(Edit.item_id == item_id, Edit.author_id == user.id)))
-    if leased is None and edited is None:
+    if edited is None:
         raise PermissionDenied(f"item {item_id} is not leased to you; get one from GET /api/v1/queue/next")
     return item
