@@ -59,25 +59,40 @@ def seed(url: str, n: int, name: str) -> None:
 
 
 def run_batch(dataset: str, n: int, concurrency: int) -> tuple[float, list[float]]:
-    """Start a batch, wait for its end; (seconds, completion times of the items from the start)."""
+    """Start a batch, wait for its end; (seconds, completion times of the items from the first)."""
     from sqlalchemy import select
 
     from app.config import get_settings
     from app.db import get_sessionmaker
-    from app.models import AutoEditTask
-    from app.services.autoedit.batches import batch_progress, create_batch
+    from app.models import AutoEditBatch, AutoEditTask
+    from app.services.autoedit.batches import create_batch
     from app.services.autoedit.options import BatchRequest
 
     with get_sessionmaker()() as session:
         start = time.monotonic()
-        batch = create_batch(session, get_settings(), BatchRequest(dataset=dataset, concurrency=concurrency))
-        while not (progress := batch_progress(session, batch.id))["ended"]:
-            time.sleep(0.05)
+        batch_id = create_batch(session, get_settings(), BatchRequest(dataset=dataset, concurrency=concurrency)).id
+        while session.scalar(select(AutoEditBatch.status).where(AutoEditBatch.id == batch_id)) == "running":
+            session.commit()
+            time.sleep(0.1)
         elapsed = time.monotonic() - start
-        assert progress["done"] == n, progress
-        done_at = sorted(session.scalars(select(AutoEditTask.updated_at).where(AutoEditTask.batch_id == batch.id)))
+        done_at = sorted(session.scalars(
+            select(AutoEditTask.updated_at).where(AutoEditTask.batch_id == batch_id, AutoEditTask.status == "done")))
+    assert len(done_at) == n, f"{len(done_at)} of {n} items done"
     first = done_at[0]
     return elapsed, [(t - first).total_seconds() for t in done_at]
+
+
+def start_fake(latency: float) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes.fake_anthropic", "--latency", str(latency),
+                             "--key", API_KEY], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def fake_stats(base_url: str, reset: bool = False) -> dict:
+    import httpx
+
+    return httpx.get(f"{base_url}/_fake/stats", headers={"x-fake": "reset" if reset else ""}).json()
 
 
 def start_workers(env: dict[str, str], workers: int, threads: int, logs: Path) -> list[subprocess.Popen]:
@@ -105,46 +120,44 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.5, help="Seconds the fake API takes per call.")
     parser.add_argument("--concurrency", type=int, default=64, help="The batch's calls in flight.")
     parser.add_argument("--workers", type=int, default=2, help="Worker processes.")
-    parser.add_argument("--threads", type=int, default=64, help="Threads per worker process.")
+    parser.add_argument("--threads", type=int, default=96, help="Threads per worker process.")
     parser.add_argument("--logs", type=Path, default=Path("/tmp"), help="Where the worker logs go.")
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.fakes.fake_anthropic import FakeAnthropic
-
     name = f"redline_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
     redis_url = claim_redis_db()
+    fake, base_url = start_fake(args.latency)
     procs: list[subprocess.Popen] = []
-    with FakeAnthropic(expected_key=API_KEY, latency_s=args.latency) as fake:
-        env = {"DATABASE_URL": url, "REDIS_URL": redis_url, "ANTHROPIC_API_KEY": API_KEY,
-               "ANTHROPIC_BASE_URL": fake.base_url, "AUTOEDIT_QUEUE": "autoedit", "HF_HUB_OFFLINE": "1"}
-        os.environ.update(env)
-        try:
-            from app.migrate import upgrade
+    env = {"DATABASE_URL": url, "REDIS_URL": redis_url, "ANTHROPIC_API_KEY": API_KEY,
+           "ANTHROPIC_BASE_URL": base_url, "AUTOEDIT_QUEUE": "autoedit", "HF_HUB_OFFLINE": "1"}
+    os.environ.update(env)
+    try:
+        from app.migrate import upgrade
 
-            upgrade(url)
-            warmup = args.concurrency * 2
-            seed(url, warmup, "warmup")
-            seed(url, args.items, "measured")
-            procs = start_workers(env, args.workers, args.threads, args.logs)
-            run_batch("warmup", warmup, args.concurrency)
-            fake.stats.max_in_flight = 0
-            cpu_before = sum(cpu_seconds(p.pid) for p in procs)
-            elapsed, done_at = run_batch("measured", args.items, args.concurrency)
-            worker_cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu_before
-        finally:
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                proc.wait(30)
-            from app.db import get_engine
+        upgrade(url)
+        warmup = args.concurrency * 2
+        seed(url, warmup, "warmup")
+        seed(url, args.items, "measured")
+        procs = start_workers(env, args.workers, args.threads, args.logs)
+        run_batch("warmup", warmup, args.concurrency)
+        fake_stats(base_url, reset=True)
+        cpu_before = sum(cpu_seconds(p.pid) for p in procs)
+        elapsed, done_at = run_batch("measured", args.items, args.concurrency)
+        worker_cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu_before
+        max_in_flight = fake_stats(base_url)["max_in_flight"]
+    finally:
+        for proc in [*procs, fake]:
+            proc.terminate()
+        for proc in [*procs, fake]:
+            proc.wait(30)
+        from app.db import get_engine
 
-            get_engine().dispose()
-            with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            redis.Redis.from_url(redis_url).flushdb()
+        get_engine().dispose()
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        redis.Redis.from_url(redis_url).flushdb()
     ideal = args.concurrency / args.latency
     measured = args.items / elapsed
     lo, hi = done_at[len(done_at) // 10], done_at[(len(done_at) * 9) // 10]
@@ -154,7 +167,7 @@ def main() -> None:
     print(f"ideal     {ideal:7.1f} items/s")
     print(f"measured  {measured:7.1f} items/s  ({100 * measured / ideal:.0f} % of ideal; {elapsed:.1f} s in all)")
     print(f"steady    {steady:7.1f} items/s  (10 % to 90 % of the items)")
-    print(f"max calls in flight at the API: {fake.stats.max_in_flight} (limit {args.concurrency})")
+    print(f"max calls in flight at the API: {max_in_flight} (limit {args.concurrency})")
     print(f"worker CPU: {1000 * worker_cpu / args.items:.1f} ms per item "
           f"({worker_cpu / elapsed:.2f} cores while measured)")
 

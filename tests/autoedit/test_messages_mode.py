@@ -26,7 +26,7 @@ def test_a_batch_edits_every_item_once_and_books_tokens_and_cost(session, settin
     batch = start(session, settings, dataset, concurrency=2)
     assert batch.status == "running" and batch.model == "claude-sonnet-4-5"
     first = [m for m in sent if m[0] == EDIT_ITEM]
-    assert len(first) == 4  # the window: twice the concurrency, the rest stays pending
+    assert len(first) == 6  # the window: three times the concurrency, the rest stays pending
     assert [m[0] for m in sent].count(WATCH_BATCH) == 1
     drain(sent)
     edits = edits_of(session, batch.id)

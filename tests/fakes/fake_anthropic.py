@@ -251,6 +251,14 @@ def _make_handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
                 self.send_json(404, {"type": "error", "error": {"type": "not_found_error", "message": self.path}})
 
         def do_GET(self) -> None:
+            if self.path == "/_fake/stats":  # for a fake running in another process (the benchmark)
+                with fake._lock:
+                    body = {"requests": fake.stats.requests, "messages_calls": fake.stats.messages_calls,
+                            "max_in_flight": fake.stats.max_in_flight}
+                    if "reset" in self.headers.get("x-fake", ""):
+                        fake.stats.max_in_flight = 0
+                self.send_json(200, body)
+                return
             if self.key_refused():
                 return
             m = re.fullmatch(r"/v1/messages/batches/([\w-]+)(/results)?", self.path.split("?")[0])
@@ -288,3 +296,21 @@ def _make_handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
                     fake.stats.in_flight -= 1
 
     return Handler
+
+
+def main() -> None:
+    """Run the fake alone (the benchmark runs it in its own process, so that its threads share no
+    interpreter lock with the code that measures): prints its base URL, serves until killed."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--key", default=None)
+    args = parser.parse_args()
+    with FakeAnthropic(latency_s=args.latency, expected_key=args.key) as fake:
+        print(fake.base_url, flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -69,9 +69,12 @@ def add_spend(batch: AutoEditBatch, usage: Usage | None, cost: float, released: 
 
 
 def window(batch: AutoEditBatch) -> int:
-    """Item messages kept in the broker per batch: twice the concurrency keeps every slot busy
-    while a lost message costs at most one window of re-sends."""
-    return max(2, 2 * batch.concurrency)
+    """Items handed out (queued, running or retrying) per batch. A slot frees when its call ends but
+    the item's successor is handed out only once its edit is stored, so the window covers the calls
+    in flight, the writes after them and the claims before them: three times the concurrency keeps
+    every slot busy even when the writes are slow, and a lost message costs at most one window of
+    re-sends."""
+    return max(3, 3 * batch.concurrency)
 
 
 def count_active(session: Session, batch_id: int, statuses: tuple[str, ...] = TASK_ACTIVE) -> int:

@@ -2,8 +2,9 @@
 
 With Redis: a counting semaphore, one sorted set per batch whose members are the holders and
 whose scores are their expiry times (Redis's own clock), so a slot held by a worker that died
-comes back by itself. Without Redis the claim transaction counts running tasks instead
-(see runner.claim_task); `make_limiter` then returns None.
+comes back by itself. A release pushes a wake-up onto a short list that waiters block on (BLPOP),
+so a freed slot is taken at once, without polling. Without Redis the claim transaction counts
+running tasks instead (see runner.claim_task); `make_limiter` then returns None.
 """
 
 import random
@@ -16,6 +17,7 @@ import redis
 from app.config import Settings
 
 KEY_PREFIX = "redline:autoedit:slots:"
+WAKE_PREFIX = "redline:autoedit:freed:"
 # Drop expired holders, then take a slot if one is free; TIME makes every worker share one clock.
 _ACQUIRE = """
 local now = redis.call('TIME')
@@ -42,22 +44,30 @@ class RedisLimiter:
         return token if ok else None
 
     def acquire(self, batch_id: int, limit: int, lease_s: float, wait_s: float) -> str | None:
-        """Wait up to wait_s for a slot (short sleeps with jitter, so waiters do not move in step)."""
+        """Wait up to wait_s for a slot: block on the wake-up list between tries (a lost wake-up
+        costs at most one short block, since dead holders free their slots by expiry)."""
         deadline = time.monotonic() + wait_s
         while True:
             token = self.try_acquire(batch_id, limit, lease_s)
-            if token is not None or time.monotonic() >= deadline:
+            left = deadline - time.monotonic()
+            if token is not None or left <= 0:
                 return token
-            time.sleep(random.uniform(0.01, 0.05))
+            self.client.blpop([f"{WAKE_PREFIX}{batch_id}"], timeout=min(left, random.uniform(0.05, 0.25)))
 
     def release(self, batch_id: int, token: str) -> None:
-        self.client.zrem(f"{KEY_PREFIX}{batch_id}", token)
+        wake = f"{WAKE_PREFIX}{batch_id}"
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.zrem(f"{KEY_PREFIX}{batch_id}", token)
+            pipe.lpush(wake, 1)
+            pipe.ltrim(wake, 0, 63)  # wake-ups nobody waited for do not pile up
+            pipe.expire(wake, 600)
+            pipe.execute()
 
     def in_use(self, batch_id: int) -> int:
         return int(self.client.zcard(f"{KEY_PREFIX}{batch_id}"))
 
     def clear(self, batch_id: int) -> None:
-        self.client.delete(f"{KEY_PREFIX}{batch_id}")
+        self.client.delete(f"{KEY_PREFIX}{batch_id}", f"{WAKE_PREFIX}{batch_id}")
 
 
 @lru_cache(maxsize=4)
