@@ -56,5 +56,10 @@ celery_app = make_celery(get_settings())
 def send_task(name: str, *args, queue: str | None = None, **kwargs):
     """Send a task by name to the broker of the current settings; callers commit their transaction
     first so the worker sees the row."""
-    with celery_app.connection_for_write(broker_url(get_settings())) as conn:
+    url = broker_url(get_settings())
+    if url == celery_app.conf.broker_url:
+        # The app's pooled producer connection: a new broker connection per submit costs a connect and,
+        # on the embedded broker, a database connection each time.
+        return celery_app.send_task(name, args=args, kwargs=kwargs, queue=queue)
+    with celery_app.connection_for_write(url) as conn:  # settings changed after import (tests)
         return celery_app.send_task(name, args=args, kwargs=kwargs, queue=queue, connection=conn)

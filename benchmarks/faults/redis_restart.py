@@ -38,6 +38,8 @@ class RedisOutcome:
     submitted: list[int] = field(default_factory=list)
     """Ids of the edits acknowledged by the server, in every phase."""
     queued_before_restart: int = 0
+    queued_after_restart: int = 0
+    """Tasks in Redis after the submits of phase C: the server's producer reconnected by itself."""
     down_submit_ms: list[float] = field(default_factory=list)
     labelled: dict[int, int] = field(default_factory=dict)
     """edit id -> labels rows stored for it."""
@@ -60,7 +62,8 @@ class RedisOutcome:
     def lines(self) -> list[str]:
         down = sorted(self.down_submit_ms)
         return [
-            f"edits submitted: {len(self.submitted)}; tasks in Redis when it was shut down: {self.queued_before_restart}",
+            f"edits submitted: {len(self.submitted)}; tasks in Redis when it was shut down: {self.queued_before_restart}; "
+            f"queued again once it was back: {self.queued_after_restart}",
             f"submits while Redis was down: {len(down)}, all acknowledged; slowest {down[-1] if down else 0:.0f} ms",
             f"edits with labels: {sum(1 for n in self.labelled.values() if n)}; missing: {len(self.missing)}; "
             f"labelled twice: {len(self.doubled)}; labels tasks run: {self.deliveries}",
@@ -124,6 +127,7 @@ def run_redis_fault(per_phase: int = 8, resend_after_s: float = 3.0, timeout_s: 
         rds.start()
         for _ in range(per_phase):  # C: Redis back, empty
             _submit(client, next(tokens), out)
+        out.queued_after_restart = rds.queue_length()
         worker = start_worker(env, tmp)
         started = time.monotonic()
         try:

@@ -33,6 +33,7 @@ def test_postgres_restart_under_load_loses_no_acknowledged_write() -> None:
 def test_redis_restarts_lose_no_queued_task_and_run_none_twice() -> None:
     out = run_redis_fault(per_phase=4, resend_after_s=2.0, timeout_s=120)
     assert out.queued_before_restart == 4  # the first tasks really were in Redis when it lost them
+    assert out.queued_after_restart == 4  # the server's producer reconnected by itself
     assert len(out.submitted) == 16 and len(out.down_submit_ms) == 4  # submits went on while it was down
     assert out.ok, out.lines()
     assert out.deliveries >= len(out.submitted)
