@@ -5,8 +5,9 @@ acks late, and retries through the broker with a countdown so a waiting retry ho
 """
 
 import logging
+import threading
 
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_ready
 from sqlalchemy.exc import OperationalError
 
 from app.config import get_settings
@@ -81,3 +82,17 @@ def _rewatch_on_start(sender=None, **_kwargs) -> None:
         celery_app.send_task(SWEEP, kwargs={"restart_all": True}, queue=get_settings().autoedit_queue)
     except Exception:
         log.exception("could not send the auto-edit sweep at worker start")
+
+
+@worker_init.connect
+def _warm_up(**_kwargs) -> None:
+    """Import the tokenizer machinery (transformers, torch) in the background while the worker
+    starts: otherwise the first edits of a fresh worker wait seconds for it in the grading."""
+    threading.Thread(target=_import_tokenizer_loader, name="autoedit-warm-up", daemon=True).start()
+
+
+def _import_tokenizer_loader() -> None:
+    try:
+        from transformers import AutoTokenizer, PreTrainedTokenizerFast  # noqa: F401
+    except Exception:  # the first grading imports it again and reports a real problem
+        log.warning("could not import the tokenizer loader ahead of time", exc_info=True)
