@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         "is sent again (its message may have been lost with the broker); a duplicate does nothing.",
     )
     sweep_interval_s: float = Field(default=60.0, description="How often the beat worker looks for lost tasks.")
+    db_pool_size: int = Field(default=20, description="PostgreSQL connections each server process keeps open.")
+    db_max_overflow: int = Field(
+        default=20, description="Extra connections a process may open under load; mind PostgreSQL's "
+        "max_connections (100 by default) across every web and worker process.",
+    )
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (behind TLS).")
     max_request_bytes: int = Field(default=2 * 1024**3, description="Largest accepted upload.")
     max_text_chars: int = Field(default=200_000, description="Longest accepted edit text.")

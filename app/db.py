@@ -28,7 +28,9 @@ def make_engine(url: str) -> Engine:
 
         return engine
     # pre_ping: a restarted PostgreSQL is noticed and reconnected without restarting the server.
-    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
+    settings = get_settings()
+    return create_engine(url, pool_pre_ping=True, pool_size=settings.db_pool_size,
+                         max_overflow=settings.db_max_overflow)
 
 
 @lru_cache

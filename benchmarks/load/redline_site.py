@@ -113,6 +113,8 @@ def seed(url: str, annotators: int, reviewers: int, admins: int, items: int, wor
                 if role == Role.annotator:
                     out.annotator_ids.append(user.id)
         session.commit()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE")  # as autovacuum soon would: fresh rows, fresh planner statistics
     engine.dispose()
     return out
 

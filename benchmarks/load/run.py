@@ -6,8 +6,8 @@ that every acknowledged write is stored (submissions exactly once).
 
 Annotators loop lease -> draft saves (one per pause of about --think seconds) -> submit; reviewers poll
 the review queue (API and page) and an admin polls the dashboard page and dataset progress. The server is
-uvicorn with --web-workers processes on a scratch database (created and dropped by the run). With
---redis, submits queue their token-labels task on that Redis (no worker runs: the queue only fills).
+uvicorn with --web-workers processes on a scratch database (created and dropped by the run); submits
+queue their token-labels task on a private Redis (no worker runs: the queue only fills).
 """
 
 import argparse
@@ -16,9 +16,11 @@ import sys
 import tempfile
 from collections import Counter
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.faults.pg_cluster import SHARED_DSN, PrivateCluster
+from benchmarks.faults.redis_server import PrivateRedis
 from benchmarks.load.cpu import machine_note, own_cpu_seconds, tree_cpu_seconds
 from benchmarks.load.redline_site import redline_server, scratch_database, seed
 from benchmarks.load.scenario import Scenario, run_team
@@ -45,13 +47,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reviewers", type=int, default=5)
     parser.add_argument("--admins", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--warmup", type=float, default=5.0,
+                        help="seconds of the same load before measuring (each worker loads the tokenizer)")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between an annotator's saves")
     parser.add_argument("--saves-per-item", type=int, default=5)
     parser.add_argument("--drafts-only", action="store_true", help="no submits: one leased item, drafts only")
     parser.add_argument("--words", type=int, default=150, help="words in each response being edited")
     parser.add_argument("--items", type=int, default=0, help="items to seed (default: enough for the run)")
     parser.add_argument("--web-workers", type=int, default=2)
-    parser.add_argument("--redis", default=None, help="REDIS_URL for the server (default: none)")
+    parser.add_argument("--broker", choices=("redis", "embedded"), default="redis",
+                        help="redis: a private Redis for the labels tasks of submits (default); embedded: "
+                             "no REDIS_URL, the tasks go to the database broker")
     parser.add_argument("--pg", choices=("private", "shared"), default="private",
                         help="private: a throwaway PostgreSQL cluster of this run's own (default); shared: a "
                              "scratch database on the machine's server ($REDLINE_TEST_PG), whose 100 "
@@ -65,24 +71,30 @@ def main(argv: list[str] | None = None) -> int:
                   submit=not args.drafts_only)
     items = args.items or max(args.annotators * 2, int(args.annotators * args.seconds / max(args.think, 0.05)))
     print(f"# {machine_note()} (shared with other work: compare runs, not absolutes)")
-    env = {"REDIS_URL": args.redis} if args.redis else {}
     with ExitStack() as stack:
+        env = {"REDIS_URL": stack.enter_context(PrivateRedis()).url} if args.broker == "redis" else {}
         admin_dsn = SHARED_DSN if args.pg == "shared" else stack.enter_context(PrivateCluster()).dsn
         tmp = stack.enter_context(tempfile.TemporaryDirectory())
         url = stack.enter_context(scratch_database(admin_dsn))
         seeded = seed(url, args.annotators, args.reviewers, args.admins, items, args.words)
         log = Path(tmp) / "server.log"
         with redline_server(url, log, workers=args.web_workers, **env) as (base, proc):
+            team = (base, seeded.dataset_id, seeded.annotators, seeded.reviewers, seeded.admins)
+            if args.warmup > 0:  # its writes are checked too; only its timings are left out
+                _, warm_ledger, _ = asyncio.run(run_team(*team, replace(sc, seconds=args.warmup)))
             server_cpu, client_cpu = tree_cpu_seconds(proc.pid), own_cpu_seconds()
-            rec, ledger, elapsed = asyncio.run(
-                run_team(base, seeded.dataset_id, seeded.annotators, seeded.reviewers, seeded.admins, sc))
+            rec, ledger, elapsed = asyncio.run(run_team(*team, sc))
+            if args.warmup > 0:
+                ledger.submissions[:0] = warm_ledger.submissions
+                ledger.last_draft = {**warm_ledger.last_draft, **ledger.last_draft}
             server_cpu = tree_cpu_seconds(proc.pid) - server_cpu
             client_cpu = own_cpu_seconds() - client_cpu
         verdict = verify(url, ledger, seeded.annotator_ids)
         server_errors = exception_lines(log.read_text(errors="replace"))
     mode = "drafts only" if args.drafts_only else f"{args.saves_per_item} drafts then submit"
     print(f"annotators={args.annotators} reviewers={args.reviewers} admins={args.admins} think={args.think}s "
-          f"({mode}) words={args.words} web_workers={args.web_workers} elapsed={elapsed:.1f}s")
+          f"({mode}) words={args.words} web_workers={args.web_workers} broker={args.broker} "
+          f"postgres={args.pg} elapsed={elapsed:.1f}s")
     print(*rec.table(elapsed), sep="\n")
     writes = rec.count("draft save") + rec.count("submit")
     print(f"writes acknowledged: {writes} ({writes / elapsed:.0f}/s); errors: {rec.total_errors}; "
