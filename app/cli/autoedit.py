@@ -116,7 +116,7 @@ def autoedit_cancel_command(batch_id: int) -> None:
 
     try:
         with session_scope() as session:
-            batch = cancel_batch(session, batch_id)
+            batch = cancel_batch(session, get_settings(), batch_id)
             typer.echo(f"batch {batch_id}: {batch.status}")
     except ServiceError as exc:
         typer.echo(f"error: {exc.message}", err=True)

@@ -54,7 +54,7 @@ def get_batch(batch_id: int, session: SessionDep, user: AdminUser) -> dict[str, 
 
 
 @router.post("/{batch_id}/cancel")
-def cancel_batch(batch_id: int, session: SessionDep, user: AdminUser) -> dict[str, Any]:
+def cancel_batch(batch_id: int, session: SessionDep, settings: SettingsDep, user: AdminUser) -> dict[str, Any]:
     """Stop the rest of the batch; what is done stays (409 when it already ended)."""
-    batches.cancel_batch(session, batch_id, user)
+    batches.cancel_batch(session, settings, batch_id, user)
     return batches.batch_progress(session, batch_id)

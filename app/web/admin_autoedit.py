@@ -99,9 +99,10 @@ def get_batch_page(batch_id: int, request: Request, session: SessionDep, admin: 
 
 
 @router.post("/{batch_id}/cancel", response_class=HTMLResponse)
-def post_cancel(batch_id: int, request: Request, session: SessionDep, admin: AdminPage) -> HTMLResponse:
+def post_cancel(batch_id: int, request: Request, session: SessionDep, settings: SettingsDep, admin: AdminPage
+                ) -> HTMLResponse:
     try:
-        batches.cancel_batch(session, batch_id, admin)
+        batches.cancel_batch(session, settings, batch_id, admin)
     except ServiceError:
         session.rollback()  # already ended: the fragment shows how
     return _status(request, session, admin, batch_id)

@@ -88,7 +88,7 @@ def test_cancel_cancels_the_remote_batch_and_keeps_what_it_finished(session, set
     fake.config.batch_polls_to_end = 3
     batch = start(session, settings, dataset)
     drain(sent)
-    assert cancel_batch(session, batch.id).status == "cancelling"
+    assert cancel_batch(session, settings, batch.id).status == "cancelling"
     progress = watch_until_ended(session, batch.id)
     assert next(iter(fake.batches.values())).cancel_requested
     assert progress["status"] == "cancelled" and (progress["done"], progress["cancelled"]) == (3, 3)

@@ -173,7 +173,7 @@ def test_cancel_stops_the_rest_and_keeps_what_is_done(session, settings, sent, f
     items = [m for m in sent if m[0] == EDIT_ITEM]
     for _, args, _ in items[:2]:
         assert tasks_autoedit.edit_item(*args) == "done"
-    cancel_batch(session, batch.id)
+    cancel_batch(session, settings, batch.id)
     assert drain(sent)["skip"] >= 1  # what was already queued now does nothing
     progress = batch_progress(session, batch.id)
     assert progress["status"] == "cancelled" and progress["ended"]

@@ -76,3 +76,33 @@ def test_a_refused_key_stops_the_batch_on_the_fast_path_too(
     progress = batch_progress(session, batch.id)
     assert progress["status"] == "failed" and "API key was refused" in progress["error"]
     assert fake.stats.requests == 1 and (progress["failed"], progress["cancelled"]) == (1, 5)
+
+
+def test_a_cancel_keeps_home_the_calls_waiting_for_a_slot(
+    session, redis_settings, sent, fake, marked_dataset, monkeypatch
+) -> None:
+    import threading
+
+    from app.services.autoedit import runner
+    from app.services.autoedit.batches import cancel_batch
+
+    dataset, _ = marked_dataset(n=2)
+    batch = create_batch(session, redis_settings, BatchRequest(dataset=dataset.name, concurrency=1,
+                                                                timing=BatchTiming(**FAST_TIMING)))
+    task_id = next(m[1][0] for m in sent if m[0] == "redline.autoedit.edit_item")
+    limiter = RedisLimiter(redis.Redis.from_url(redis_settings.redis_url))
+    limiter.try_acquire(batch.id, 1, lease_s=30)  # another worker's call holds the only slot
+    monkeypatch.setattr(runner, "SLOT_WAIT_S", 5.0)
+    outcomes: list = []
+    waiting = threading.Thread(target=lambda: outcomes.append(run_item(task_id, redis_settings)))
+    waiting.start()
+    deadline = time.monotonic() + 5
+    while session.scalar(select(AutoEditTask.status).where(AutoEditTask.id == task_id)) != "running":
+        assert time.monotonic() < deadline, "the task was never claimed"
+        session.commit()
+        time.sleep(0.02)
+    cancel_batch(session, redis_settings, batch.id)
+    waiting.join(5)
+    assert outcomes[0].action == "skip" and fake.stats.requests == 0
+    session.expire_all()
+    assert session.get(AutoEditTask, task_id).status == "cancelled"

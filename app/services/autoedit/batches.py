@@ -9,6 +9,7 @@ from app.config import Settings
 from app.models import AutoEditBatch, AutoEditTask, Dataset, Edit, User
 from app.services import audit
 from app.services.autoedit import enqueue, ledger
+from app.services.autoedit.limiter import make_limiter
 from app.services.autoedit.locks import lock_batch
 from app.services.autoedit.options import MAX_REMOTE_BATCH, BatchRequest
 from app.services.autoedit.selection import select_item_ids
@@ -134,7 +135,7 @@ def batch_progress(session: Session, batch_id: int) -> dict[str, Any]:
     }
 
 
-def cancel_batch(session: Session, batch_id: int, user: User | None = None) -> AutoEditBatch:
+def cancel_batch(session: Session, settings: Settings, batch_id: int, user: User | None = None) -> AutoEditBatch:
     """Stop the rest of a batch and keep what is done. Calls in flight finish and are stored; in
     batches mode the remote batch is cancelled by the watcher, which then collects what it finished."""
     batch = lock_batch(session, batch_id)
@@ -151,6 +152,9 @@ def cancel_batch(session: Session, batch_id: int, user: User | None = None) -> A
     token = start_watch(batch)
     audit.record(session, user, "autoedit.cancel", batch, {"status": batch.status})
     session.commit()
+    limiter = make_limiter(settings)
+    if limiter is not None:
+        limiter.mark_stopped(batch.id)  # calls claimed but not yet sent stay home
     enqueue.send_after_commit([], (batch.id, token, 0.0))
     return batch
 

@@ -3,8 +3,10 @@
 With Redis: a counting semaphore, one sorted set per batch whose members are the holders and
 whose scores are their expiry times (Redis's own clock), so a slot held by a worker that died
 comes back by itself. A release pushes a wake-up onto a short list that waiters block on (BLPOP),
-so a freed slot is taken at once, without polling. Without Redis the claim transaction counts
-running tasks instead (see runner.claim_task); `make_limiter` then returns None.
+so a freed slot is taken at once, without polling. A stopped batch (cancelled, failed, at its
+cost ceiling) is marked here too, so calls already claimed but still waiting for a slot never go
+out. Without Redis the claim transaction counts running tasks instead (see runner.claim_task);
+`make_limiter` then returns None.
 """
 
 import random
@@ -18,8 +20,13 @@ from app.config import Settings
 
 KEY_PREFIX = "redline:autoedit:slots:"
 WAKE_PREFIX = "redline:autoedit:freed:"
-# Drop expired holders, then take a slot if one is free; TIME makes every worker share one clock.
+STOP_PREFIX = "redline:autoedit:stopped:"
+# Refuse a stopped batch, drop expired holders, then take a slot if one is free; TIME makes every
+# worker share one clock.
 _ACQUIRE = """
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return -1
+end
 local now = redis.call('TIME')
 local t = tonumber(now[1]) + tonumber(now[2]) / 1e6
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', t)
@@ -32,16 +39,26 @@ return 0
 """
 
 
+class BatchStopped(Exception):
+    """The batch was stopped while this call waited for a slot."""
+
+
 class RedisLimiter:
     def __init__(self, client: redis.Redis):
         self.client = client
         self._acquire = client.register_script(_ACQUIRE)
 
     def try_acquire(self, batch_id: int, limit: int, lease_s: float) -> str | None:
-        """A holder token when a slot was free, else None. The slot frees itself after lease_s."""
+        """A holder token when a slot was free, else None. The slot frees itself after lease_s.
+        Raises BatchStopped for a batch marked stopped."""
         token = uuid.uuid4().hex
-        ok = self._acquire(keys=[f"{KEY_PREFIX}{batch_id}"], args=[token, limit, lease_s])
+        ok = self._acquire(keys=[f"{KEY_PREFIX}{batch_id}", f"{STOP_PREFIX}{batch_id}"], args=[token, limit, lease_s])
+        if ok == -1:
+            raise BatchStopped(f"batch {batch_id} was stopped")
         return token if ok else None
+
+    def mark_stopped(self, batch_id: int) -> None:
+        self.client.set(f"{STOP_PREFIX}{batch_id}", 1, ex=7 * 24 * 3600)
 
     def acquire(self, batch_id: int, limit: int, lease_s: float, wait_s: float) -> str | None:
         """Wait up to wait_s for a slot: block on the wake-up list between tries (a lost wake-up

@@ -30,7 +30,7 @@ from app.services.autoedit.client import (
     call_model,
     redact,
 )
-from app.services.autoedit.limiter import RedisLimiter, make_limiter
+from app.services.autoedit.limiter import BatchStopped, RedisLimiter, make_limiter
 from app.services.autoedit.locks import lock_batch, lock_task
 from app.services.autoedit.options import BatchTiming
 from app.services.autoedit.pricing import cost_usd, worst_case_cost_usd
@@ -61,6 +61,8 @@ class Outcome:
     delay_s: float = 0.0
     send_ids: list[int] = field(default_factory=list)
     detail: str = ""
+    batch_id: int | None = None
+    """Set with `stopped`: the batch that stopped."""
 
 
 @dataclass(frozen=True)
@@ -118,24 +120,37 @@ def _run_item(session: Session, task_id: int, settings: Settings) -> Outcome:
     fast = fastpath.claim(session, task_id) if limiter is not None else None
     claimed = Claim.of_fast(fast) if fast is not None else claim_task(session, task_id, db_limit=limiter is None)
     if isinstance(claimed, Outcome):
+        if claimed.action == "stopped" and limiter is not None and claimed.batch_id is not None:
+            limiter.mark_stopped(claimed.batch_id)
         return claimed
     token = None
     if limiter is not None:
-        token = limiter.acquire(claimed.batch_id, claimed.concurrency, slot_lease_s(claimed.timing), SLOT_WAIT_S)
+        try:
+            token = limiter.acquire(claimed.batch_id, claimed.concurrency, slot_lease_s(claimed.timing), SLOT_WAIT_S)
+        except BatchStopped:
+            _unclaim(session, claimed, CANCELLED)
+            return Outcome("skip", detail="the batch was stopped")
         if token is None:
-            _unclaim(session, claimed)
+            _unclaim(session, claimed, QUEUED)
             return Outcome("wait", delay_s=random.uniform(0.5, 2.0), detail="no free slot")
     try:
         answer = _call(settings, claimed)
     finally:
         _release(limiter, claimed.batch_id, token)  # the slot frees as soon as the call ends, before the writes
+    outcome = _store(session, claimed, answer, settings)
+    if outcome.action == "stopped" and limiter is not None:
+        limiter.mark_stopped(claimed.batch_id)  # claimed calls still waiting for a slot stay home
+    return outcome
+
+
+def _store(session: Session, claimed: "Claim", answer: ModelReply | ApiFailure, settings: Settings) -> Outcome:
     if isinstance(answer, RetryableApiError):
         return _record_retry(session, claimed, redact(answer.message, settings), answer.retry_after)
     if isinstance(answer, FatalApiError):
         return _record_fatal(session, claimed, redact(answer.message, settings))
     if isinstance(answer, ApiFailure):
-        recorded = with_db_retries(session, record_failure, session, task_id, redact(answer.message, settings),
-                                   None, 0.0, claimed.reserved)
+        recorded = with_db_retries(session, record_failure, session, claimed.task_id,
+                                   redact(answer.message, settings), None, 0.0, claimed.reserved)
         return Outcome("failed", send_ids=recorded.send_ids, detail=answer.message)
     cost = cost_usd(claimed.model, answer.usage)
     if claimed.fast is not None:
@@ -147,11 +162,13 @@ def _run_item(session: Session, task_id: int, settings: Settings) -> Outcome:
     return Outcome("done" if recorded.status != FAILED else "failed", send_ids=recorded.send_ids)
 
 
-def _unclaim(session: Session, claim: "Claim") -> None:
-    """No slot came free in time: hand the task back (the attempt does not count)."""
+def _unclaim(session: Session, claim: "Claim", status: str) -> None:
+    """Hand the task back without a call: QUEUED when no slot came free in time (the attempt does
+    not count), CANCELLED when the batch was stopped meanwhile."""
     session.execute(
         update(AutoEditTask).where(AutoEditTask.id == claim.task_id, AutoEditTask.status == RUNNING)
-        .values(status=QUEUED, attempts=AutoEditTask.attempts - 1, updated_at=utcnow())
+        .values(status=status, attempts=AutoEditTask.attempts - 1, updated_at=utcnow(),
+                error="batch stopped before this item was sent" if status == CANCELLED else None)
         .execution_options(synchronize_session=False)
     )
     if claim.reserved:
@@ -226,7 +243,7 @@ def claim_task(session: Session, task_id: int, db_limit: bool) -> Claim | Outcom
             ledger.stop_batch(session, locked, B_STOPPED, message)
             task.status, task.error = CANCELLED, message
             session.commit()
-            return Outcome("stopped", detail=message)
+            return Outcome("stopped", detail=message, batch_id=locked.id)
         ledger.set_reserved(locked, held + worst)
         reserved = worst
     task.status, task.attempts, task.updated_at = RUNNING, task.attempts + 1, now
