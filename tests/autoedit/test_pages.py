@@ -58,5 +58,5 @@ def test_a_refused_start_shows_the_reason_beside_the_field(settings, sent, clien
     assert 'aria-invalid="true"' in refused.text and "match this selection" in refused.text
     assert 'value="nothing-*"' in refused.text  # what was typed stays in the form
     ceiling = admin.post("/admin/autoedit", data={"dataset": dataset.name, "model": "gw-model", "max_cost_usd": "2"})
-    assert ceiling.status_code == 422 and 'id="ae-cost" name="max_cost_usd" inputmode="decimal" value="2" aria-invalid' in ceiling.text
+    assert ceiling.status_code == 422 and 'name="max_cost_usd" value="2" aria-invalid' in ceiling.text
     assert sent == []
