@@ -106,3 +106,15 @@ def test_a_cancel_keeps_home_the_calls_waiting_for_a_slot(
     assert outcomes[0].action == "skip" and fake.stats.requests == 0
     session.expire_all()
     assert session.get(AutoEditTask, task_id).status == "cancelled"
+
+
+def test_the_cost_ceiling_holds_with_redis_too(session, redis_settings, sent, fake, marked_dataset) -> None:
+    dataset, _ = marked_dataset(n=20)
+    batch = create_batch(session, redis_settings, BatchRequest(dataset=dataset.name, concurrency=3, max_cost_usd=0.04,
+                                                                timing=BatchTiming(**FAST_TIMING)))
+    drain(sent)
+    progress = batch_progress(session, batch.id)
+    assert progress["status"] == "stopped" and 0 < progress["done"] < 20
+    assert progress["cost_usd"] <= 0.04 and progress["reserved_usd"] == 0
+    edits_cost = sum(e.cost_usd for e in session.scalars(select(Edit).where(Edit.batch_id == batch.id)))
+    assert progress["cost_usd"] == pytest.approx(edits_cost, abs=1e-6)  # a ceiling batch books edits on its row too
