@@ -24,8 +24,8 @@ MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGAT
 # (valid, invalid) requests per operation and role: admins reach every handler, anonymous callers
 # mostly the authentication check. REDLINE_FUZZ_SCALE multiplies them for a deeper run by hand.
 SCALE = int(os.environ.get("REDLINE_FUZZ_SCALE", "1"))
-EXAMPLES = {"anonymous": (2, 1), "annotator": (4, 2), "reviewer": (4, 2), "engineer": (4, 2), "admin": (8, 4)}
-MIN_REQUESTS = {"anonymous": 100, "annotator": 200, "reviewer": 200, "engineer": 200, "admin": 400}
+EXAMPLES = {"anonymous": (2, 0), "annotator": (3, 1), "reviewer": (3, 1), "engineer": (3, 1), "admin": (8, 3)}
+MIN_REQUESTS = {"anonymous": 80, "annotator": 160, "reviewer": 160, "engineer": 160, "admin": 440}
 assert sum(MIN_REQUESTS.values()) >= 1000  # the issue asks for at least 1,000 generated requests in all
 
 
@@ -68,16 +68,16 @@ def known_ids(world: World) -> dict[str, list[int | str]]:
 def restore_accounts(world: World) -> None:
     """Undo what generated requests may do to the callers themselves (revoke their token, deactivate them,
     change their role or password), so that every request is made with the role it is meant to test."""
-    from sqlalchemy import update
+    from sqlalchemy import case, update
 
     from app.models import ApiToken, Role, User
 
+    ids = {a.user.id: Role(name.rstrip("2")) for name, a in world.accounts.items()}
     s = world.session
-    for name, account in world.accounts.items():
-        s.execute(update(User).where(User.id == account.user.id).execution_options(synchronize_session=False)
-                  .values(is_active=True, role=Role(name.rstrip("2")), password_hash=password_hash()))
-        s.execute(update(ApiToken).where(ApiToken.user_id == account.user.id)
-                  .execution_options(synchronize_session=False).values(revoked=False))
+    s.execute(update(User).where(User.id.in_(ids)).execution_options(synchronize_session=False).values(
+        is_active=True, password_hash=password_hash(), role=case(ids, value=User.id)))
+    s.execute(update(ApiToken).where(ApiToken.user_id.in_(ids), ApiToken.revoked.is_(True))
+              .execution_options(synchronize_session=False).values(revoked=False))
     s.commit()
 
 
@@ -121,6 +121,8 @@ def test_generated_requests_never_get_a_server_error(role: str, pg_world: World)
     errors: list[str] = []
     for result in schema.get_all_operations():
         for mode, examples in zip(MODES, EXAMPLES[role], strict=True):
+            if examples == 0:  # anonymous callers are refused before their input is even parsed
+                continue
             fuzz_operation(result.ok(), mode, examples, headers, pg_world, ids, statuses, errors)
     total = sum(statuses.values())
     print(f"{role}: {total} requests, statuses {dict(statuses)}")
