@@ -2,7 +2,20 @@
 
 from fastapi import APIRouter
 
-from app.routes import align, auth, autoedit, datasets, exports, health, items, jobs, queue, review, tokens, users
+from app.routes import (
+    align,
+    auth,
+    autoedit,
+    datasets,
+    exports,
+    health,
+    items,
+    jobs,
+    queue,
+    review,
+    tokens,
+    users,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
