@@ -1,6 +1,6 @@
 """Auto-edit throughput through Redis, PostgreSQL and real Celery workers against the fake Anthropic API.
 
-    .venv/bin/python -m benchmarks.bench_autoedit --items 1920 --latency 0.5 --concurrency 64
+    .venv/bin/python -m benchmarks.bench_autoedit --items 2560 --latency 0.5 --concurrency 64
 
 Every call takes `latency` seconds at the fake API, so at most `concurrency` calls in flight give an
 ideal of concurrency / latency items per second (64 / 0.5 s = 128 items/s). A warm-up batch runs
@@ -116,7 +116,7 @@ def cpu_seconds(pid: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--items", type=int, default=1920, help="Items in the measured batch.")
+    parser.add_argument("--items", type=int, default=2560, help="Items in the measured batch (20 s at the ideal rate).")
     parser.add_argument("--latency", type=float, default=0.5, help="Seconds the fake API takes per call.")
     parser.add_argument("--concurrency", type=int, default=64, help="The batch's calls in flight.")
     parser.add_argument("--workers", type=int, default=2, help="Worker processes.")
