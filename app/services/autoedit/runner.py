@@ -1,7 +1,9 @@
-"""Messages mode, one item: take a concurrency slot, claim the task, call Claude, store the answer.
+"""Messages mode, one item: claim the task, take a concurrency slot, call Claude, store the answer.
 
-`run_item` never raises for API trouble; it returns an Outcome that the Celery task turns into a
-retry with a countdown (`retry`, `wait`) or into messages for the next items (`send_ids`).
+The claim comes first so that a slot is only ever held by a call that will go out; the slot is
+given back as soon as the call returns, before the writes. `run_item` never raises for API
+trouble; it returns an Outcome that the Celery task turns into a retry with a countdown (`retry`,
+`wait`) or into messages for the next items (`send_ids`).
 """
 
 import logging
@@ -67,6 +69,8 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Claim:
+    """A task moved to running: what its call needs, and what its answer is stored against."""
+
     ref: TaskRef
     model: str
     request: dict[str, Any]
