@@ -1,7 +1,8 @@
 """Claude auto-edit tasks: thin wrappers that take ids; the work lives in app/services/autoedit.
 
-edit_item is idempotent (the task row is locked and its edit checked before anything is stored),
-acks late, and retries through the broker with a countdown so a waiting retry holds no thread.
+edit_item is idempotent (a conditional UPDATE claims the task row, and its edit is stored only while
+the row has none, so a redelivered message never adds a second edit), acks late, and retries
+through the broker with a countdown so that a waiting retry holds no thread.
 """
 
 import logging
