@@ -1,6 +1,8 @@
 """Latency and error bookkeeping for the load runs: one recorder per run, a table per endpoint."""
 
+import heapq
 import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -21,9 +23,15 @@ class Recorder:
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     expected: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     """Refusals the scenario expects and handles (a 409 after a fault, a 204 from an empty queue)."""
+    slowest: list[tuple[float, float, str]] = field(default_factory=list)
+    """(seconds, time.monotonic() at the end, endpoint) of the 20 slowest requests, to find stalls."""
 
     def ok(self, endpoint: str, seconds: float) -> None:
         self.latencies[endpoint].append(seconds)
+        if len(self.slowest) < 20 or seconds > self.slowest[0][0]:
+            heapq.heappush(self.slowest, (seconds, time.monotonic(), endpoint))
+            if len(self.slowest) > 20:
+                heapq.heappop(self.slowest)
 
     def fail(self, endpoint: str, why: str) -> None:
         self.errors[endpoint].append(why)
