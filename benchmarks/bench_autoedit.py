@@ -78,6 +78,14 @@ def run_batch(dataset: str, n: int, concurrency: int) -> tuple[float, list[float
         done_at = sorted(session.scalars(
             select(AutoEditTask.updated_at).where(AutoEditTask.batch_id == batch_id, AutoEditTask.status == "done")))
     assert len(done_at) == n, f"{len(done_at)} of {n} items done"
+    with get_sessionmaker()() as session:
+        from sqlalchemy import func
+
+        from app.models import Edit
+
+        per_item = session.execute(select(func.count(Edit.id)).where(Edit.batch_id == batch_id)
+                                   .group_by(Edit.item_id)).scalars().all()
+    assert len(per_item) == n and set(per_item) == {1}, "an item without exactly one edit"
     first = done_at[0]
     return elapsed, [(t - first).total_seconds() for t in done_at]
 
