@@ -59,12 +59,13 @@ def seed(url: str, n: int, name: str) -> None:
 
 
 def run_batch(dataset: str, n: int, concurrency: int) -> tuple[float, list[float]]:
-    """Start a batch, wait for its end; (seconds, completion times of the items from the first)."""
-    from sqlalchemy import select
+    """Start a batch, wait for its end; (seconds, completion times of the items from the first).
+    Fails unless every item ended with exactly one edit."""
+    from sqlalchemy import func, select
 
     from app.config import get_settings
     from app.db import get_sessionmaker
-    from app.models import AutoEditBatch, AutoEditTask
+    from app.models import AutoEditBatch, AutoEditTask, Edit
     from app.services.autoedit.batches import create_batch
     from app.services.autoedit.options import BatchRequest
 
@@ -79,10 +80,6 @@ def run_batch(dataset: str, n: int, concurrency: int) -> tuple[float, list[float
             select(AutoEditTask.updated_at).where(AutoEditTask.batch_id == batch_id, AutoEditTask.status == "done")))
     assert len(done_at) == n, f"{len(done_at)} of {n} items done"
     with get_sessionmaker()() as session:
-        from sqlalchemy import func
-
-        from app.models import Edit
-
         per_item = session.execute(select(func.count(Edit.id)).where(Edit.batch_id == batch_id)
                                    .group_by(Edit.item_id)).scalars().all()
     assert len(per_item) == n and set(per_item) == {1}, "an item without exactly one edit"
