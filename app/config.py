@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         default=20, description="Extra connections a process may open under load; mind PostgreSQL's "
         "max_connections (100 by default) across every web and worker process.",
     )
+    max_inflight_requests: int = Field(
+        default=16, description="Requests one server process works on at once; more wait in line. Each holds "
+        "up to two database connections: keep it at most half of db_pool_size + db_max_overflow.",
+    )
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (behind TLS).")
     max_request_bytes: int = Field(default=2 * 1024**3, description="Largest accepted upload.")
     max_text_chars: int = Field(default=200_000, description="Longest accepted edit text.")

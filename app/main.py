@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.config import REPO_ROOT, get_settings
-from app.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from app.middleware import BodySizeLimitMiddleware, InFlightLimitMiddleware, SecurityHeadersMiddleware
 from app.routes import ROUTERS
 from app.routes.errors import install_error_handlers
 from app.web import install_web
@@ -25,6 +25,7 @@ def create_app() -> FastAPI:
         app.include_router(router)
     install_error_handlers(app)
     install_web(app)  # the browser pages (app/web/)
+    app.add_middleware(InFlightLimitMiddleware, settings=settings)  # innermost: queued requests hold nothing
     app.add_middleware(BodySizeLimitMiddleware, settings=settings)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)  # outermost: headers on every reply
     return app

@@ -1,9 +1,12 @@
-"""ASGI middleware: security headers on every response, and a cap on request body sizes (413).
+"""ASGI middleware: security headers on every response, a cap on request body sizes (413), and a bound on
+the requests a process works on at once.
 
 Pure ASGI (not BaseHTTPMiddleware), so streamed responses such as exports pass through untouched.
 """
 
+import asyncio
 import json
+import weakref
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -130,3 +133,32 @@ async def _send_413(send: Send, limit: int) -> None:
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
     await send({"type": "http.response.body", "body": payload})
+
+
+class InFlightLimitMiddleware:
+    """At most settings.max_inflight_requests requests of this process are worked on at once; the rest wait
+    here, holding neither a database connection nor a worker thread.
+
+    Why: a request holds its database connection across FastAPI's separate thread hops (dependencies,
+    handler, response validation), and each hop queues for one of a fixed number of threads. Without a
+    bound, more simultaneous requests than the pool has connections deadlock: those holding connections
+    wait for threads that wait for connections, until the pool times out (500s for everyone). Bounded,
+    the excess waits in line instead, which also keeps latency steadier under overload."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.limit = settings.max_inflight_requests
+        # One line per event loop: uvicorn runs one per process; test clients may run several.
+        self.slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):  # static files touch no database
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        slots = self.slots.get(loop)
+        if slots is None:
+            slots = self.slots[loop] = asyncio.Semaphore(self.limit)
+        async with slots:
+            await self.app(scope, receive, send)

@@ -143,7 +143,7 @@ def redline_server(url: str, log_path: Path, workers: int = 2, log_level: str = 
                  "SECRET_KEY": "load-" + uuid.uuid4().hex, **env}
     if "REDIS_URL" not in env:
         child_env.pop("REDIS_URL", None)
-    cmd = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
+    cmd = [sys.executable, "-m", "uvicorn", env.pop("APP_FACTORY", "app.main:create_app"), "--factory", "--host", "127.0.0.1",
            "--port", str(port), "--workers", str(workers), "--log-level", log_level,
            "--access-log" if access_log else "--no-access-log"]
     with log_path.open("ab") as log:

@@ -88,3 +88,41 @@ def test_a_training_job_delivered_twice_runs_once(pg_only_url: str, monkeypatch:
     assert results == ["running"]
     monkeypatch.delenv("ARTIFACT_DIR")
     get_settings.cache_clear()
+
+
+def _burst(inflight: int) -> tuple[list[int], float]:
+    """120 annotators lease at the same moment (more than the 40 worker threads of a process), against a
+    server with an 8-connection pool."""
+    import asyncio
+    import tempfile
+    from pathlib import Path
+
+    import httpx
+
+    from benchmarks.faults.pg_cluster import PrivateCluster
+    from benchmarks.load.redline_site import redline_server, scratch_database, seed
+
+    with PrivateCluster() as pg, scratch_database(pg.dsn) as url, tempfile.TemporaryDirectory() as tmp:
+        seeded = seed(url, 120, 0, 0, 120, 30)
+        env = {"DB_POOL_SIZE": "8", "DB_MAX_OVERFLOW": "0", "MAX_INFLIGHT_REQUESTS": str(inflight)}
+        with redline_server(url, Path(tmp) / "server.log", workers=1, **env) as (base, _):
+
+            async def burst() -> list[int]:
+                async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+                    replies = await asyncio.gather(*(
+                        client.get("/api/v1/queue/next", headers={"Authorization": f"Bearer {t}"})
+                        for t in seeded.annotators))
+                return [r.status_code for r in replies]
+
+            started = time.monotonic()
+            statuses = asyncio.run(burst())
+            return statuses, time.monotonic() - started
+
+
+def test_more_simultaneous_requests_than_connections_wait_in_line_instead_of_deadlocking() -> None:
+    """Each request holds its connection across FastAPI's thread hops; unbounded, 120 requests on 40
+    threads and 8 connections wait for each other until the pool times out (30 s, then 500s). Bounded
+    (the default setting is sized the same way against the default pool), they queue."""
+    statuses, seconds = _burst(inflight=4)
+    assert statuses == [200] * 120, sorted(set(statuses))
+    assert seconds < 25, f"the burst took {seconds:.0f} s: requests waited for the pool to time out"
