@@ -4,7 +4,9 @@ All three run on the bundled SmolLM2-135M-Instruct with the same prompts (identi
 size, response length and PPO epochs, each in its own process so that its peak memory (ru_maxrss) is its
 own. Prints the mean step time over the measured steps (after warm-up), the time in generation, scoring
 (policy/reference log-probs, values, reward models) and updates, and the ratios against the targets:
-ours <= 1.0 x TRL's step, ours <= 0.75 x TRL's peak memory, token mode <= 1.05 x sequence mode.
+ours <= 1.0 x TRL's step, ours <= 0.75 x TRL's peak memory, token mode <= 1.05 x sequence mode. A fourth
+run alternates the two modes step by step in one process, so that their ratio is taken under the same load
+(the machine may be shared); --repeat runs the others in alternating order for the same reason.
 
     pip install -e '.[bench]'   # trl==0.29.1, only for this benchmark
     python benchmarks/bench_ppo_speed.py --batch-size 8 --response-length 32 --ppo-epochs 1
@@ -26,7 +28,7 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
 
-RUNS = ("ours-sequence", "ours-token", "trl")
+RUNS = ("ours-sequence", "ours-token", "trl", "ours-interleaved")
 TOPICS = ["the history of tea", "how bridges carry weight", "why the sky is blue", "saving money each month",
           "training a puppy", "the water cycle", "learning a new language", "growing tomatoes at home"]
 
@@ -61,17 +63,22 @@ def prepare(workdir: Path, args: argparse.Namespace) -> None:
     (workdir / "prompt_ids.json").write_text(json.dumps(ids.tolist()))
 
 
-def run_ours(mode: str, workdir: Path, args: argparse.Namespace) -> dict:
+def ours_config(mode: str, workdir: Path, args: argparse.Namespace):  # noqa: ANN201
     from training.ppo.config import PPOConfig
-    from training.ppo.train import train_ppo
 
-    config = PPOConfig(
+    return PPOConfig(
         policy="bundled", reward_mode=mode, token_reward_model=str(workdir / "rm-token"),
         sequence_reward_model=str(workdir / "rm-sequence"), data_path=str(workdir / "prompts.jsonl"),
         output_dir=str(workdir / f"ours-{mode}"), total_steps=args.warmup + args.steps, batch_size=args.batch_size,
         mini_batch_size=args.batch_size, ppo_epochs=args.ppo_epochs, max_prompt_tokens=args.prompt_tokens,
         max_new_tokens=args.response_length, plots=False,
     )
+
+
+def run_ours(mode: str, workdir: Path, args: argparse.Namespace) -> dict:
+    from training.ppo.train import train_ppo
+
+    config = ours_config(mode, workdir, args)
     rows: list[dict] = []
 
     def record(row: dict) -> None:
@@ -85,6 +92,28 @@ def run_ours(mode: str, workdir: Path, args: argparse.Namespace) -> dict:
         "scoring_s": mean("time_logprobs") + mean("time_reward_models"), "update_s": mean("time_update"),
         "response_length": mean("response_length"), "steps_s": [r["time_step"] for r in measured],
     }
+
+
+def run_interleaved(workdir: Path, args: argparse.Namespace) -> dict:
+    """Both modes in one process, alternating step by step on one policy: the only code that differs
+    (scoring with the token or the sequence model, and placing the rewards) is timed under the same load."""
+    import dataclasses
+
+    from training.ppo.train import build_run, run_step
+
+    config = ours_config("token+sequence", workdir, args)
+    run = build_run(config)
+    both = dict(run.scorers)
+    times: dict[str, list[float]] = {"sequence": [], "token": []}
+    for step in range(1, 2 * (args.warmup + args.steps) + 1):
+        mode = "sequence" if step % 2 else "token"
+        run.config, run.scorers = dataclasses.replace(config, reward_mode=mode), {mode: both[mode]}
+        row, _ = run_step(run, step)
+        if step > 2 * args.warmup:
+            times[mode].append(row["time_step"])
+    mean = {mode: sum(values) / len(values) for mode, values in times.items()}
+    return {"token_over_sequence": mean["token"] / mean["sequence"], "sequence_s": mean["sequence"],
+            "token_s": mean["token"], "steps_s": times["sequence"] + times["token"]}
 
 
 def run_trl(workdir: Path, args: argparse.Namespace) -> dict:
@@ -172,7 +201,12 @@ def run_worker(name: str, workdir: Path, args: argparse.Namespace) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    result = run_trl(workdir, args) if name == "trl" else run_ours(name.removeprefix("ours-"), workdir, args)
+    if name == "trl":
+        result = run_trl(workdir, args)
+    elif name == "ours-interleaved":
+        result = run_interleaved(workdir, args)
+    else:
+        result = run_ours(name.removeprefix("ours-"), workdir, args)
     result["peak_rss_gib"] = peak_rss_gib()
     print("RESULT " + json.dumps(result), flush=True)
 
@@ -198,6 +232,8 @@ def report(results: dict[str, dict], args: argparse.Namespace, load: tuple[float
     print(f"{'run':<15}{'step s':>9}{'gen s':>8}{'score s':>9}{'update s':>10}{'CPU s':>8}{'peak GiB':>10}"
           "  steps s")
     for name, r in results.items():
+        if name == "ours-interleaved":
+            continue
         steps = ", ".join(f"{s:.1f}" for s in r["steps_s"])
         print(f"{name:<15}{r['step_s']:>9.2f}{r['generation_s']:>8.2f}{r['scoring_s']:>9.2f}{r['update_s']:>10.2f}"
               f"{r['cpu_s']:>8.1f}{r['peak_rss_gib']:>10.2f}  {steps}")
@@ -212,10 +248,15 @@ def report(results: dict[str, dict], args: argparse.Namespace, load: tuple[float
                 ratios.append((f"{mode} / trl peak memory", results[mode]["peak_rss_gib"] / trl["peak_rss_gib"],
                                0.75))
     if "ours-sequence" in results and "ours-token" in results:
-        ratios.append(("token / sequence step", results["ours-token"]["step_s"] / results["ours-sequence"]["step_s"],
-                       1.05))
+        ratios.append(("token / sequence step, separate runs",
+                       results["ours-token"]["step_s"] / results["ours-sequence"]["step_s"], 1.05))
+    if "ours-interleaved" in results:
+        both = results["ours-interleaved"]
+        print(f"interleaved in one process: sequence {both['sequence_s']:.2f} s, token {both['token_s']:.2f} s "
+              f"per step (peak {both['peak_rss_gib']:.2f} GiB with both reward models)")
+        ratios.append(("token / sequence step, interleaved", both["token_over_sequence"], 1.05))
     for label, value, target in ratios:
-        print(f"{label:<32}{value:>6.2f}x  target <= {target:.2f}x  {'met' if value <= target else 'NOT met'}")
+        print(f"{label:<38}{value:>6.2f}x  target <= {target:.2f}x  {'met' if value <= target else 'NOT met'}")
 
 
 def main() -> None:
@@ -265,7 +306,8 @@ def main() -> None:
 
 def combine(parts: list[dict]) -> dict:
     """Means over rounds; peak memory is the highest; the step times of every round are kept."""
-    keys = ("step_s", "cpu_s", "generation_s", "scoring_s", "update_s")
+    keys = [k for k in ("step_s", "cpu_s", "generation_s", "scoring_s", "update_s", "token_over_sequence",
+                        "sequence_s", "token_s") if k in parts[0]]
     out = {key: sum(p[key] for p in parts) / len(parts) for key in keys}
     out["peak_rss_gib"] = max(p["peak_rss_gib"] for p in parts)
     out["steps_s"] = [s for p in parts for s in p["steps_s"]]

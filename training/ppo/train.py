@@ -59,26 +59,19 @@ class Run:
     sampler: PromptSampler
     gold_judge: Callable[[str, str], float] | None
     tail_ids: list[int]  # what the chat template puts after a response, for the reward models
+    model_dir: Path  # the initial policy
 
     @property
     def unwrapped(self) -> PolicyWithValue:
         return self.accelerator.unwrap_model(self.policy)
 
 
-def train_ppo(
-    config: PPOConfig, on_step: StepCallback | None = None, *, scorers: dict[str, RewardScorer] | None = None
-) -> Path:
-    """Train a policy with PPO and return the final checkpoint directory (output_dir/checkpoint).
-
-    on_step(row) is called on the main process after each step with the metrics row written to
-    metrics.jsonl (step, total_steps, reward, gold_score, kl, entropy, value_loss, clip_fraction, ...).
-    scorers replaces the reward models named in the config (objects with the load_reward_model API).
-    """
+def build_run(config: PPOConfig, scorers: dict[str, RewardScorer] | None = None) -> Run:
+    """Load prompts, reward models, the policy with its value head, the reference and the optimiser."""
     prompts = load_prompts(config.data_path)  # bad inputs fail here, before any model loads
     gold_judge = load_gold_judge(config.gold_judge)
     accelerator = Accelerator(mixed_precision=config.mixed_precision)
     set_seed(config.seed)  # same initial value head on every process
-    out_dir = Path(config.output_dir)
     model_dir = resolve_model_dir(config.policy)
     tokenizer = load_policy_tokenizer(model_dir)
     if scorers is None:
@@ -92,12 +85,25 @@ def train_ppo(
     if frozen is not None:
         frozen = frozen.to(accelerator.device)
     sampler = PromptSampler(prompts, config.seed, accelerator.process_index, accelerator.num_processes)
-    run = Run(config, accelerator, policy, frozen, optimizer, tokenizer, scorers, sampler, gold_judge,
-              template_tail_ids(tokenizer))
     set_seed(config.seed + accelerator.process_index)  # different samples on each process
+    return Run(config, accelerator, policy, frozen, optimizer, tokenizer, scorers, sampler, gold_judge,
+               template_tail_ids(tokenizer), model_dir)
+
+
+def train_ppo(
+    config: PPOConfig, on_step: StepCallback | None = None, *, scorers: dict[str, RewardScorer] | None = None
+) -> Path:
+    """Train a policy with PPO and return the final checkpoint directory (output_dir/checkpoint).
+
+    on_step(row) is called on the main process after each step with the metrics row written to
+    metrics.jsonl (step, total_steps, reward, gold_score, kl, entropy, value_loss, clip_fraction, ...).
+    scorers replaces the reward models named in the config (objects with the load_reward_model API).
+    """
+    run = build_run(config, scorers)
+    accelerator, out_dir = run.accelerator, Path(config.output_dir)
     log = sample_log = None
     if accelerator.is_main_process:
-        write_run_files(out_dir, config, model_dir, accelerator.num_processes)
+        write_run_files(out_dir, config, run.model_dir, accelerator.num_processes)
         log, sample_log = MetricsLog(out_dir / "metrics.jsonl"), MetricsLog(out_dir / "samples.jsonl")
     rows = []
     try:
