@@ -137,7 +137,8 @@ def wait_ready_url(url: str, proc: subprocess.Popen[bytes], log_path: Path, time
 @contextmanager
 def redline_server(url: str, log_path: Path, workers: int = 2, log_level: str = "warning", access_log: bool = False,
                    **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """uvicorn serving the app on `url` with `workers` processes; yields its base URL and process."""
+    """uvicorn serving the app on `url` with `workers` processes; yields its base URL and process.
+    `env` goes to the server (settings such as DB_POOL_SIZE; APP_FACTORY names another app factory)."""
     port = free_port()
     child_env = {**os.environ, "DATABASE_URL": url, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                  "SECRET_KEY": "load-" + uuid.uuid4().hex, **env}

@@ -58,6 +58,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--broker", choices=("redis", "embedded"), default="redis",
                         help="redis: a private Redis for the labels tasks of submits (default); embedded: "
                              "no REDIS_URL, the tasks go to the database broker")
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the server, e.g. MAX_INFLIGHT_REQUESTS=8 or DB_POOL_SIZE=10 (repeatable)")
     parser.add_argument("--pg", choices=("private", "shared"), default="private",
                         help="private: a throwaway PostgreSQL cluster of this run's own (default); shared: a "
                              "scratch database on the machine's server ($REDLINE_TEST_PG), whose 100 "
@@ -73,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {machine_note()} (shared with other work: compare runs, not absolutes)")
     with ExitStack() as stack:
         env = {"REDIS_URL": stack.enter_context(PrivateRedis()).url} if args.broker == "redis" else {}
+        env.update(item.split("=", 1) for item in args.server_env)
         admin_dsn = SHARED_DSN if args.pg == "shared" else stack.enter_context(PrivateCluster()).dsn
         tmp = stack.enter_context(tempfile.TemporaryDirectory())
         url = stack.enter_context(scratch_database(admin_dsn))
@@ -94,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     mode = "drafts only" if args.drafts_only else f"{args.saves_per_item} drafts then submit"
     print(f"annotators={args.annotators} reviewers={args.reviewers} admins={args.admins} think={args.think}s "
           f"({mode}) words={args.words} web_workers={args.web_workers} broker={args.broker} "
-          f"postgres={args.pg} elapsed={elapsed:.1f}s")
+          f"postgres={args.pg} elapsed={elapsed:.1f}s {' '.join(args.server_env)}")
     print(*rec.table(elapsed), sep="\n")
     writes = rec.count("draft save") + rec.count("submit")
     print(f"writes acknowledged: {writes} ({writes / elapsed:.0f}/s); errors: {rec.total_errors}; "
