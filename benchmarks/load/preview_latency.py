@@ -6,7 +6,8 @@ Two figures: (1) the server's work alone, in process: the shared alignment with 
 the minimality meter and the inline diff HTML (app.web.preview.build_preview plus the fragment
 template), for a growing edit as typed; (2) the whole request as the browser's htmx call makes it,
 `POST /annotate/items/{id}/preview` with a session cookie and CSRF token, to uvicorn on PostgreSQL, one
-annotator at a time and then --concurrent annotators at once. p50 and p99 of each.
+annotator previewing back to back, then --concurrent annotators each previewing about every --pause
+seconds (the editor sends one preview per typing pause). p50 and p99 of each.
 """
 
 import argparse
@@ -54,14 +55,17 @@ def in_process(original: str, edits: list[str]) -> list[float]:
 Session = tuple[dict[str, str], dict[str, str], int, str]  # cookies, headers, item id, the item's response
 
 
-async def over_http(base: str, sessions: list[Session], per_user: int) -> list[float]:
-    """Each session sends `per_user` previews of its item, back to back; milliseconds each."""
+async def over_http(base: str, sessions: list[Session], per_user: int, pause_s: float = 0.0) -> list[float]:
+    """Each session sends `per_user` previews of its item, `pause_s` apart (about, jittered); milliseconds each."""
     out: list[float] = []
 
     async def one(cookies: dict[str, str], headers: dict[str, str], item_id: int, original: str) -> None:
         edits = typed_edits(original, per_user)
         async with httpx.AsyncClient(base_url=base, cookies=cookies, headers=headers, timeout=60) as client:
+            rng = random.Random(item_id)
             for text in edits:
+                if pause_s:
+                    await asyncio.sleep(rng.uniform(0.5, 1.5) * pause_s)
                 started = time.perf_counter()
                 reply = await client.post(f"/annotate/items/{item_id}/preview", data={"edited_text": text})
                 elapsed = (time.perf_counter() - started) * 1000
@@ -104,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=300, help="previews per measurement")
-    parser.add_argument("--concurrent", type=int, default=10, help="annotators previewing at once")
+    parser.add_argument("--concurrent", type=int, default=20, help="annotators typing at once")
+    parser.add_argument("--pause", type=float, default=0.5,
+                        help="seconds between one annotator's previews (the editor sends one per typing pause)")
     parser.add_argument("--web-workers", type=int, default=2)
     args = parser.parse_args(argv)
     from benchmarks.faults.pg_cluster import PrivateCluster
@@ -122,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(over_http(base, sessions, 5))  # each worker loads the tokenizer and caches the originals
             one = asyncio.run(over_http(base, sessions[:1], args.requests))
             print(summary("HTTP, one annotator (htmx POST .../preview)", one))
-            many = asyncio.run(over_http(base, sessions, max(1, args.requests // len(sessions))))
-            print(summary(f"HTTP, {len(sessions)} annotators at once", many))
+            many = asyncio.run(over_http(base, sessions, max(5, args.requests // len(sessions)), args.pause))
+            print(summary(f"HTTP, {len(sessions)} annotators, one each {args.pause:g} s", many))
     print(f"# {machine_note()}")
     return 0
 
