@@ -16,6 +16,12 @@ PG_ADMIN_DSN = os.environ.get("REDLINE_TEST_PG", "postgresql://postgres@127.0.0.
 REDIS_TEST_URL = os.environ.get("REDLINE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop marked as running in the main
+    thread while its session-wide browser is open, and `asyncio.run` refuses to start under it."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 def reset_app_state(database_url: str, **env: str) -> None:
     """Point the settings at another database and drop every cached engine and session factory."""
     from app import config, db
