@@ -108,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {count} x {line[:200]}")
     print(*rec.error_samples(), sep="\n") if rec.total_errors else None
     print(*verdict.lines(), sep="\n")
+    start = ledger.successes[0] if ledger.successes else 0.0
+    slow = sorted(rec.slowest, key=lambda r: r[1])
+    print("slowest requests (ms @ s into the run): " + ", ".join(f"{name} {s * 1000:.0f} @ {at - start:.0f}"
+                                                               for s, at, name in slow[-10:]))
     print(f"# {machine_note()}")
     return 0 if verdict.ok and rec.total_errors == 0 else 1
 

@@ -102,8 +102,9 @@ def cached_pairs(config: ReplicationConfig, name: str, records: list[PromptRecor
     if "model" not in loaded:
         loaded["model"], loaded["tokenizer"] = load_model(config.model)
     started = Stopwatch()
+    gold = config.judge == ReplicationConfig.judge  # the gold judge itself also records penalised spans
     rows = sample_pairs(records, settings, loaded["model"], loaded["tokenizer"],
-                        score=import_hook(config.judge), ranked_by=config.judge,
+                        score=None if gold else import_hook(config.judge), ranked_by=config.judge,
                         on_batch=lambda r, done: log(f"pairs ({name}): round {r}, {done} prompts"))
     write_pairs(path, rows)
     log(f"pairs ({name}): {len(rows)} of {len(records)} prompts in {started} -> {path}")
