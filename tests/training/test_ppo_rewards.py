@@ -19,7 +19,8 @@ BETA = 0.1
 
 
 def config(mode: str, **changes: object) -> PPOConfig:
-    return replace(PPOConfig(reward_mode=mode, kl_coef=BETA), **changes)
+    """Raw r_t unless a test asks for centering, so the expected values read straight off TOKEN_SCORES."""
+    return replace(PPOConfig(reward_mode=mode, kl_coef=BETA, center_token_rewards=False), **changes)
 
 
 def test_sequence_mode_puts_the_score_on_the_eos_token_itself() -> None:
@@ -80,6 +81,32 @@ def test_whitened_rewards_have_unit_variance_over_response_tokens_and_zero_elsew
     assert torch.all(rewards[~MASK.bool()] == 0)
     raw, _ = build_rewards(config("token"), KL, MASK, HAS_EOS, TOKEN_SCORES)
     assert valid.mean().item() == pytest.approx(raw[MASK.bool()].mean().item(), abs=1e-5)  # mean kept, not 0
+
+
+def test_centering_subtracts_the_batch_mean_over_text_tokens_and_leaves_eos_and_padding_alone() -> None:
+    # what scoring hands over: no r_t on the EOS token (row 0 index 2, row 2 index 0) nor after it
+    scores = TOKEN_SCORES * torch.tensor([[1, 1, 0, 0, 0], [1, 1, 1, 1, 1], [0, 0, 0, 0, 0]])
+    rewards, model_part = build_rewards(config("token", center_token_rewards=True), KL, MASK, HAS_EOS, scores)
+    text = [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (1, 3), (1, 4)]
+    mean = sum(scores[b, t].item() for b, t in text) / len(text)  # (1 - 1 + 0 + 2 + 0 - 3 + 1) / 7
+    for b in range(3):
+        for t in range(5):
+            expected = (scores[b, t].item() - mean if (b, t) in text else 0.0) - BETA * KL[b, t].item()
+            assert rewards[b, t].item() == pytest.approx(expected, abs=1e-6), (b, t)
+    assert sum(model_part[b, t].item() for b, t in text) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_centering_removes_a_constant_offset_so_it_cannot_act_as_a_length_penalty() -> None:
+    scores = torch.tensor([[0.3, -0.2, 0.0, 0.0, 0.0], [0.1, 0.4, -0.5, 0.2, 0.0]])
+    mask, has_eos = torch.tensor([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]]), torch.tensor([True, False])
+    kl = torch.zeros(2, 5)
+    cfg = config("token", center_token_rewards=True)
+    plain, _ = build_rewards(cfg, kl, mask, has_eos, scores * mask)
+    shifted, _ = build_rewards(cfg, kl, mask, has_eos, (scores - 1.0) * mask)
+    text = torch.tensor([[1, 1, 0, 0, 0], [1, 1, 1, 1, 1]]).bool()
+    assert torch.allclose(plain[text], shifted[text], atol=1e-6)
+    raw, _ = build_rewards(config("token"), kl, mask, has_eos, (scores - 1.0) * text)
+    assert raw[1].sum() < raw[0].sum() - 2.5  # uncentred, the longer response pays for its length
 
 
 def test_modes_refuse_missing_scores() -> None:

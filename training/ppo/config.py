@@ -60,6 +60,9 @@ class PPOConfig:
     """Weight of the value loss in the total loss."""
     token_reward_coef: float = 1.0
     """Scale of the token-level rewards r_t."""
+    center_token_rewards: bool = True
+    """Subtract the batch's mean r_t over response text tokens: a token model's constant offset (every
+    token a little negative, say) would otherwise act as a length penalty and swamp the value loss."""
     sequence_reward_coef: float = 1.0
     """Scale of the sequence-level score on the EOS token."""
     reward_clip: float | None = None

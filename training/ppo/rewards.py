@@ -45,6 +45,8 @@ def build_rewards(
         token_scores = token_scores.to(kl.dtype)
         if clip is not None:
             token_scores = token_scores.clamp(-clip, clip)
+        if config.center_token_rewards:
+            token_scores = centered(token_scores, text_token_mask(mask, has_eos, last))
         scores = scores + config.token_reward_coef * token_scores * mask
     if config.uses_sequence_rewards:
         if sequence_scores is None:
@@ -59,3 +61,17 @@ def build_rewards(
     if config.whiten_rewards:
         rewards = whiten(rewards, mask, shift_mean=False)
     return rewards, scores
+
+
+def text_token_mask(mask: torch.Tensor, has_eos: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
+    """The response mask (B, T) without the EOS token, which no token reward is learnt for."""
+    text = mask.clone()
+    rows = torch.nonzero(has_eos.bool(), as_tuple=True)[0]  # (E,)
+    text[rows, last[rows]] = 0
+    return text
+
+
+def centered(token_scores: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+    """token_scores (B, T) minus their mean over the text tokens of the batch, zero elsewhere."""
+    mean = (token_scores * text).sum() / text.sum().clamp(min=1)
+    return (token_scores - mean) * text
