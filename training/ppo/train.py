@@ -17,7 +17,7 @@ import torch
 from accelerate import Accelerator
 from accelerate.utils import set_seed
 
-from training.ops import masked_mean
+from training.ops import adamw, masked_mean
 from training.ppo.advantages import compute_gae, whiten
 from training.ppo.config import PRESETS, PPOConfig
 from training.ppo.outputs import MetricsLog, load_gold_judge, plot_metrics, write_run_files
@@ -80,7 +80,7 @@ def build_run(config: PPOConfig, scorers: dict[str, RewardScorer] | None = None)
     check_scorers(scorers, tokenizer)
     policy, frozen = build_policy(config, model_dir)
     trainable = [p for p in policy.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, eps=1e-5, weight_decay=0.0)
+    optimizer = adamw(trainable, lr=config.learning_rate, eps=1e-5, weight_decay=0.0)
     policy, optimizer = accelerator.prepare(policy, optimizer)
     if frozen is not None:
         frozen = frozen.to(accelerator.device)

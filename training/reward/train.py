@@ -27,6 +27,7 @@ from typing import Any
 import torch
 
 from training.config_io import ConfigError, load_config, save_config
+from training.ops import adamw
 from training.reward.config import PRESETS, RewardModelConfig
 from training.reward.data import Pair, collate_pairs
 from training.reward.dataset import RewardData, build_reward_data, tokenizer_identity
@@ -164,7 +165,7 @@ def _train(config: RewardModelConfig, on_progress: ProgressFn | None) -> TrainRe
     if config.lora:
         add_lora(model, config)
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay)
+    optimizer = adamw(params, lr=config.learning_rate, weight_decay=config.weight_decay)
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
     steps_per_epoch = max(1, math.ceil(len(loader) / config.gradient_accumulation_steps))
     total_steps = config.max_steps or steps_per_epoch * config.epochs
