@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from app.deps import CurrentUser, ReviewerUser, SessionDep
-from app.models import Edit, Item, Role, User
+from app.models import Edit, Role, User
 from app.schemas.items import EditPublic, ItemPublic
 from app.schemas.review import AcceptRequest, ModifyRequest, RejectRequest, ReviewEntry, ReviewQueue
 from app.services import review
@@ -21,8 +21,7 @@ CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": "The edit is n
 def _entries(session: SessionDep, edits: list[Edit]) -> list[ReviewEntry]:
     author_ids = {e.author_id for e in edits if e.author_id is not None}
     emails = dict(session.execute(select(User.id, User.email).where(User.id.in_(author_ids))).tuples().all())
-    item_ids = {e.item_id for e in edits}  # one query for the page, not one per entry
-    items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(item_ids)))} if item_ids else {}
+    items = review.items_of(session, edits)
     return [
         ReviewEntry(edit=EditPublic.model_validate(e), item=ItemPublic.model_validate(items[e.item_id]),
                     author_email=emails.get(e.author_id) if e.author_id is not None else None)

@@ -43,8 +43,7 @@ def _done_notice(done: str) -> dict[str, str] | None:
 def get_review_queue(request: Request, session: SessionDep, user: ReviewerPage, dataset_id: int | None = None,
                      done: str = "") -> HTMLResponse:
     edits = review.review_queue(session, user, dataset_id, limit=100)
-    item_ids = {e.item_id for e in edits}  # one query for the page, not one per row
-    items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(item_ids)))} if item_ids else {}
+    items = review.items_of(session, edits)
     return render(request, "review/queue.html", {
         "user": user, "section": "review", "title": "Review", "edits": edits, "items": items,
         "emails": _emails(session, edits), "total": review.review_queue_size(session, user, dataset_id),
