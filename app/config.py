@@ -58,6 +58,11 @@ class Settings(BaseSettings):
         default=16, description="Requests one server process works on at once; more wait in line. Each holds "
         "up to two database connections: keep it at most half of db_pool_size + db_max_overflow.",
     )
+    token_cache_seconds: float = Field(
+        default=5.0, description="How long a server process may trust an API token's owner without asking the "
+        "database. Changes made through this process take effect at once; other processes (web workers, the "
+        "CLI) are seen within this long. 0 asks the database on every request.",
+    )
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (behind TLS).")
     max_request_bytes: int = Field(default=2 * 1024**3, description="Largest accepted upload.")
     max_text_chars: int = Field(default=200_000, description="Longest accepted edit text.")

@@ -17,7 +17,7 @@ from app.security import (
     password_needs_rehash,
     verify_password,
 )
-from app.services import audit
+from app.services import audit, token_cache
 from app.services.errors import AlreadyExists, InvalidInput, NotFound
 
 MIN_PASSWORD_CHARS = 8
@@ -94,6 +94,7 @@ def set_password(session: Session, user: User, password: str, actor: User | None
     """Changing the password also ends the user's browser sessions (their cookies carry a password tag)."""
     _check_password(password)
     user.password_hash = hash_password(password)
+    token_cache.clear_on_commit(session)
     audit.record(session, actor, "user.password", user, {})
 
 
@@ -101,6 +102,7 @@ def change_role(session: Session, user: User, role: Role | str, actor: User | No
     new_role = parse_role(role)
     old = user.role
     user.role = new_role
+    token_cache.clear_on_commit(session)
     audit.record(session, actor, "user.role", user, {"from": old.value, "to": new_role.value})
     return user
 
@@ -108,6 +110,7 @@ def change_role(session: Session, user: User, role: Role | str, actor: User | No
 def set_active(session: Session, user: User, active: bool, actor: User | None = None) -> User:
     """Deactivate (or reactivate) an account; a deactivated user's tokens and cookies stop working at once."""
     user.is_active = active
+    token_cache.clear_on_commit(session)
     audit.record(session, actor, "user.activate" if active else "user.deactivate", user, {})
     return user
 
@@ -135,6 +138,7 @@ def revoke_token(session: Session, token_id: int, actor: User | None = None) -> 
     if row is None:
         raise NotFound(f"API token {token_id} not found")
     row.revoked = True
+    token_cache.clear_on_commit(session)
     audit.record(session, actor, "token.revoke", row, {"user_id": row.user_id, "prefix": row.prefix})
     return row
 

@@ -46,8 +46,16 @@ def test_revoked_tokens_and_deactivated_users_are_refused(client_for: Clients, a
     assert admin.delete(f"/api/v1/tokens/{token_id}").json()["revoked"] is True
     assert engineer.get("/api/v1/me").status_code == 401
     reviewer = client_for("reviewer")
+    assert reviewer.get("/api/v1/me").status_code == 200  # its owner is cached now
     admin.patch(f"/api/v1/users/{accounts['reviewer'].user.id}", json={"is_active": False})
     assert reviewer.get("/api/v1/me").status_code == 401
+
+
+def test_a_role_change_applies_to_the_next_request(client_for: Clients, accounts: dict[str, Account]) -> None:
+    admin, annotator = client_for("admin"), client_for("annotator")
+    assert annotator.get("/api/v1/me").json()["role"] == "annotator"
+    admin.patch(f"/api/v1/users/{accounts['annotator'].user.id}", json={"role": "reviewer"})
+    assert annotator.get("/api/v1/me").json()["role"] == "reviewer"
 
 
 def test_cookie_sessions_need_csrf_for_changes(app_client: TestClient, accounts: dict[str, Account],
