@@ -35,7 +35,8 @@ def align_texts(original: str, edited: str, tokenizer: str | None = None) -> Any
 def edit_figures(original: str, edited: str, tokenizer: str | None = None) -> tuple[list[list[int]], dict[str, Any]]:
     """(hunks, stats) as stored on an Edit row: hunks as [orig_start, orig_end, edit_start, edit_end]
     character offsets, stats as training.alignment.AlignmentStats fields."""
-    from dataclasses import asdict
+    from dataclasses import fields
 
     alignment = align_texts(original, edited, tokenizer)
-    return [list(h) for h in alignment.hunks], asdict(alignment.stats)
+    stats = alignment.stats  # flat numbers: no need for asdict's deep copy, a tenth of a save's CPU
+    return [list(h) for h in alignment.hunks], {f.name: getattr(stats, f.name) for f in fields(stats)}

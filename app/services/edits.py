@@ -9,10 +9,11 @@ task is queued.
 import logging
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.config import get_settings
 from app.models import Dataset, Edit, EditStatus, Item, User
@@ -52,12 +53,29 @@ def check_text(text: str, field: str = "edited_text") -> None:
         raise TooLarge(f"{field} has {len(text)} characters; the limit is {limit}", field=field)
 
 
+# Built once: every autosave runs it, and building a statement costs more CPU than running it.
+_CURRENT_DRAFT = (
+    select(Edit).where(Edit.item_id == bindparam("b_item_id"), Edit.author_id == bindparam("b_author_id"),
+                       Edit.status == EditStatus.draft)
+    .order_by(Edit.id.desc()).limit(1).execution_options(populate_existing=True)
+)
+
+
+_EDITS = cast(Table, Edit.__table__)
+_UPDATE_EDIT = update(_EDITS).where(_EDITS.c.id == bindparam("b_id"))
+
+
+def _write_draft(session: Session, draft: Edit, values: dict[str, Any]) -> None:
+    """Store `values` over `draft` with one prebuilt UPDATE, and on the object as its stored state: the
+    unit of work's flush costs several times the statement itself on the busiest path."""
+    session.execute(_UPDATE_EDIT, {"b_id": draft.id, **values})
+    for name, value in values.items():
+        set_committed_value(draft, name, value)
+
+
 def current_draft(session: Session, item_id: int, author: User) -> Edit | None:
     """The author's working draft of an item, if any."""
-    return session.scalars(
-        select(Edit).where(Edit.item_id == item_id, Edit.author_id == author.id, Edit.status == EditStatus.draft)
-        .order_by(Edit.id.desc()).execution_options(populate_existing=True)
-    ).first()
+    return session.scalars(_CURRENT_DRAFT, {"b_item_id": item_id, "b_author_id": author.id}).first()
 
 
 @dataclass(frozen=True)
@@ -146,14 +164,12 @@ def save_edit(
     if draft is None:
         edit = Edit(item_id=item_id, author_id=user.id, version=1, time_spent_s=checked.time_spent_s, **values)
         session.add(edit)
+        session.flush()
     else:
         # The item lock makes the version read above authoritative: no other save of this item runs now.
         edit = draft
-        for name, value in values.items():
-            setattr(edit, name, value)
-        edit.version = stored + 1
-        edit.time_spent_s = (edit.time_spent_s or 0.0) + checked.time_spent_s
-    session.flush()
+        values.update(version=stored + 1, time_spent_s=(draft.time_spent_s or 0.0) + checked.time_spent_s)
+        _write_draft(session, edit, values)
     if submitting:
         _finish_submit(session, item, user, edit)
     session.commit()

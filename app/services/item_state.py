@@ -4,8 +4,8 @@
 `flagged` ones wait for an admin. A rejection sends an item back to `open`.
 """
 
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.orm import Session, defer
 
 from app.models import Dataset, Edit, EditStatus, Item
 
@@ -25,17 +25,26 @@ def lock_item(session: Session, item_id: int) -> Item | None:
     return session.get(Item, item_id, with_for_update=True, populate_existing=True)
 
 
+# Built once: every save runs them, and building a statement costs more CPU than running it.
+_ITEM_AND_DATASET = (
+    select(Item, Dataset).join(Dataset, Dataset.id == Item.dataset_id).where(Item.id == bindparam("b_item_id"))
+    # A save reads neither the texts beside the response nor the guidelines: they load if something asks.
+    .options(defer(Item.prompt), defer(Item.chosen), defer(Item.meta), defer(Dataset.description),
+             defer(Dataset.guidelines))
+    .execution_options(populate_existing=True)
+)
+_ITEM_AND_DATASET_LOCKED = _ITEM_AND_DATASET.with_for_update(of=Item)
+_SQLITE_WRITE_LOCK = text("UPDATE items SET state = state WHERE id = :b_item_id")
+
+
 def lock_item_and_dataset(session: Session, item_id: int) -> tuple[Item, Dataset] | None:
     """lock_item, fetching the item's dataset in the same round trip (the save path is latency-bound)."""
-    query = (
-        select(Item, Dataset).join(Dataset, Dataset.id == Item.dataset_id).where(Item.id == item_id)
-        .execution_options(populate_existing=True)
-    )
+    params = {"b_item_id": item_id}
+    query = _ITEM_AND_DATASET_LOCKED
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("UPDATE items SET state = state WHERE id = :id"), {"id": item_id})
-    else:
-        query = query.with_for_update(of=Item)
-    row = session.execute(query).first()
+        session.execute(_SQLITE_WRITE_LOCK, params)
+        query = _ITEM_AND_DATASET
+    row = session.execute(query, params).first()
     return (row[0], row[1]) if row else None
 
 
