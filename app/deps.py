@@ -140,37 +140,34 @@ async def resolve_user(request: Request, session: Session, settings: Settings) -
     return user
 
 
-def _enforce_csrf(request: Request, settings: Settings, sent: str | None) -> None:
+async def _enforce_csrf(request: Request, settings: Settings) -> None:
     if request.state.auth != "session" or request.method in SAFE_METHODS:
         return
+    sent = await read_sent_csrf_token(request)
     if not csrf_token_valid(settings, request.state.browser_session, sent):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "missing or wrong CSRF token; reload the page")
 
 
-async def get_current_user(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    sent_csrf: Annotated[str | None, Depends(read_sent_csrf_token)],
-) -> User:
+# The user dependencies read the settings and the CSRF token themselves rather than through Depends:
+# every authenticated request resolves them, and each dependency costs FastAPI more than the call.
+
+
+async def get_current_user(request: Request, session: SessionDep) -> User:
     """The caller, from `Authorization: Bearer <token>` or the session cookie; 401 when neither is valid."""
+    settings = get_settings()
     user = await resolve_user(request, session, settings)
     if user is None:
         raise _unauthorized("not authenticated: send 'Authorization: Bearer <API token>' or log in")
-    _enforce_csrf(request, settings, sent_csrf)
+    await _enforce_csrf(request, settings)
     return user
 
 
-async def get_optional_user(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    sent_csrf: Annotated[str | None, Depends(read_sent_csrf_token)],
-) -> User | None:
+async def get_optional_user(request: Request, session: SessionDep) -> User | None:
     """Like get_current_user, but None instead of 401 (pages that redirect anonymous visitors to login)."""
+    settings = get_settings()
     user = await resolve_user(request, session, settings)
     if user is not None:
-        _enforce_csrf(request, settings, sent_csrf)
+        await _enforce_csrf(request, settings)
     return user
 
 
