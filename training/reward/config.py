@@ -59,6 +59,8 @@ class RewardModelConfig:
     """Autocast precision through accelerate; 'bf16' on recent GPUs."""
     gradient_checkpointing: bool = False
     """Recompute trunk activations in the backward pass to save memory."""
+    lean_layers: bool = True
+    """Llama-family trunks in float32: SwiGLU MLPs and RMSNorms recompute elementwise values in backward."""
     lora: bool = False
     """Train LoRA adapters on the trunk (and the full head) instead of all weights; merged at save time."""
     lora_r: int = 16

@@ -27,6 +27,7 @@ from typing import Any
 import torch
 
 from training.config_io import ConfigError, load_config, save_config
+from training.lean_layers import use_lean_layers
 from training.ops import adamw
 from training.reward.config import PRESETS, RewardModelConfig
 from training.reward.data import Pair, collate_pairs
@@ -160,6 +161,8 @@ def _train(config: RewardModelConfig, on_progress: ProgressFn | None) -> TrainRe
 
     # 3. model, optimiser, schedule
     model = build_reward_model(model_dir, config.model_type, config.loss_name, tokenizer, config.seed)
+    if config.lean_layers:
+        use_lean_layers(model.trunk)
     if config.gradient_checkpointing:
         model.trunk.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     if config.lora:
