@@ -11,19 +11,19 @@ import math
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, and_, bindparam, select, update
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.config import get_settings
-from app.models import Dataset, Edit, EditStatus, Item, User
+from app.models import Dataset, Edit, EditStatus, Item, Lease, User
 from app.models.base import utcnow
 from app.services import audit
 from app.services.diffing import edit_figures
 from app.services.errors import InvalidInput, NotFound, StaleEdit, TooLarge
 from app.services.item_state import lock_item, lock_item_and_dataset, refresh_item_state
 from app.services.minimality import HARD, Minimality, assess
-from app.services.queue import hold_lease, release_lease_in_tx
+from app.services.queue import keep_lease, release_lease_in_tx
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,25 @@ def _write_draft(session: Session, draft: Edit, values: dict[str, Any]) -> None:
     session.execute(_UPDATE_EDIT, {"b_id": draft.id, **values})
     for name, value in values.items():
         set_committed_value(draft, name, value)
+
+
+# What a save reads after taking the item lock, in one round trip: the caller's lease and draft. The
+# draft's text, hunks and stats are left out: the save overwrites them (see _write_draft).
+_LEASE_AND_DRAFT = (
+    select(Lease, Edit)
+    .outerjoin(Edit, and_(Edit.item_id == Lease.item_id, Edit.author_id == Lease.user_id,
+                          Edit.status == EditStatus.draft))
+    .where(Lease.item_id == bindparam("b_item_id"), Lease.user_id == bindparam("b_user_id"))
+    .order_by(Edit.id.desc()).limit(1)
+    .options(defer(Edit.edited_text), defer(Edit.hunks), defer(Edit.stats), defer(Edit.usage))
+    .execution_options(populate_existing=True)
+)
+
+
+def _lease_and_draft(session: Session, item_id: int, author: User) -> tuple[Lease | None, Edit | None]:
+    """The author's lease on an item and working draft of it (no draft without a lease: LeaseLost first)."""
+    row = session.execute(_LEASE_AND_DRAFT, {"b_item_id": item_id, "b_user_id": author.id}).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def current_draft(session: Session, item_id: int, author: User) -> Edit | None:
@@ -149,8 +168,8 @@ def save_edit(
             + "): make a smaller edit, or declare that the response needed a rewrite (needs_rewrite)",
             field="needs_rewrite", minimality=verdict.to_dict(),
         )
-    hold_lease(session, item, user, lazy=not submitting)
-    draft = current_draft(session, item_id, user)
+    lease, draft = _lease_and_draft(session, item_id, user)
+    keep_lease(session, item, user, lease, lazy=not submitting)
     stored = draft.version if draft else 0
     if version != stored:
         raise StaleEdit(f"edit version {version} is stale: the stored draft is at version {stored}; "

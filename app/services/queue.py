@@ -140,8 +140,14 @@ def hold_lease(session: Session, item: Item, user: User, ttl_s: float | None = N
     A lease that expired while nobody else took the item is renewed as well; LeaseLost when the caller
     has no lease row (released, skipped, or taken over after expiry) or the item is no longer available.
     `lazy`: leave a lease with more than half its time to live as it is (saves a write per draft save)."""
-    now, ttl = utcnow(), _ttl(ttl_s)
     lease = session.scalars(_OWN_LEASE, {"b_item_id": item.id, "b_user_id": user.id}).first()
+    return keep_lease(session, item, user, lease, ttl_s, lazy)
+
+
+def keep_lease(session: Session, item: Item, user: User, lease: Lease | None, ttl_s: float | None = None,
+               lazy: bool = False) -> Lease:
+    """hold_lease with the caller's lease row already read (None: there is none), under the item lock."""
+    now, ttl = utcnow(), _ttl(ttl_s)
     if lease is None:
         raise LeaseLost(f"you hold no lease on item {item.id}: lease it again from the queue (GET /api/v1/queue/next)")
     expires = lease.expires_at if lease.expires_at.tzinfo else lease.expires_at.replace(tzinfo=now.tzinfo)
