@@ -61,6 +61,8 @@ class RewardModelConfig:
     """Recompute trunk activations in the backward pass to save memory."""
     lean_layers: bool = True
     """Llama-family trunks in float32: SwiGLU MLPs and RMSNorms recompute elementwise values in backward."""
+    cpu_mmap_threshold_mib: int = 4
+    """Linux/glibc: allocations this large get their own mapping, returned when freed; 0 keeps glibc's."""
     lora: bool = False
     """Train LoRA adapters on the trunk (and the full head) instead of all weights; merged at save time."""
     lora_r: int = 16
@@ -88,6 +90,9 @@ class RewardModelConfig:
         for name in ("max_length", "epochs", "batch_size", "gradient_accumulation_steps", "log_every", "lora_r"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not 0 <= self.cpu_mmap_threshold_mib <= 32:
+            raise ValueError(f"cpu_mmap_threshold_mib must be in [0, 32] (0: glibc's default), "
+                             f"got {self.cpu_mmap_threshold_mib}")
         for name in ("max_steps", "eval_every", "torch_threads"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 or more, got {getattr(self, name)}")

@@ -26,6 +26,7 @@ from typing import Any
 
 import torch
 
+from training.allocator import pin_mmap_threshold
 from training.config_io import ConfigError, load_config, save_config
 from training.lean_layers import use_lean_layers
 from training.ops import adamw
@@ -142,6 +143,8 @@ def _train(config: RewardModelConfig, on_progress: ProgressFn | None) -> TrainRe
     accelerator = Accelerator(mixed_precision=config.mixed_precision,
                               gradient_accumulation_steps=config.gradient_accumulation_steps)
     set_seed(config.seed)
+    if accelerator.device.type == "cpu" and config.cpu_mmap_threshold_mib:  # before the model's memory
+        pin_mmap_threshold(config.cpu_mmap_threshold_mib * 1024 * 1024)
     out = Path(config.output_dir)
     main_process = accelerator.is_main_process
     if main_process:
