@@ -83,6 +83,15 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list, float | None]
 
 
 @pytest.fixture(autouse=True)
+def one_item_per_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks called here run their own item only and send its successor as a message, so `drain`
+    keeps the message order the tests reason about (test_chain.py tests the chains)."""
+    from app.services.autoedit import chain
+
+    monkeypatch.setattr(chain, "CHAIN_SECONDS", 0.0)
+
+
+@pytest.fixture(autouse=True)
 def no_label_tasks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     from app.services.autoedit import results
 

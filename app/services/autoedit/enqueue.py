@@ -37,6 +37,11 @@ def send_items(task_ids: list[int]) -> None:
     _send([(EDIT_ITEM, [task_id], None) for task_id in task_ids])
 
 
+def send_item_later(task_id: int, countdown: float) -> None:
+    """An item to try again after `countdown` seconds (a chained item's retry or wait for a slot)."""
+    _send([(EDIT_ITEM, [task_id], countdown or None)])
+
+
 def send_watch(batch_id: int, token: str | None, countdown: float = 0.0) -> None:
     """A watcher pass; with a token it reschedules itself while the batch is active."""
     _send([(WATCH_BATCH, [batch_id, token], countdown or None)])
