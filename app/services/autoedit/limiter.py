@@ -21,6 +21,7 @@ from app.config import Settings
 KEY_PREFIX = "redline:autoedit:slots:"
 WAKE_PREFIX = "redline:autoedit:freed:"
 STOP_PREFIX = "redline:autoedit:stopped:"
+WAKE_BLOCK_S = (0.5, 1.0)  # how long a waiter blocks on the wake-up list before trying again anyway
 # Refuse a stopped batch, drop expired holders, then take a slot if one is free; TIME makes every
 # worker share one clock.
 _ACQUIRE = """
@@ -61,15 +62,18 @@ class RedisLimiter:
         self.client.set(f"{STOP_PREFIX}{batch_id}", 1, ex=7 * 24 * 3600)
 
     def acquire(self, batch_id: int, limit: int, lease_s: float, wait_s: float) -> str | None:
-        """Wait up to wait_s for a slot: block on the wake-up list between tries (a lost wake-up
-        costs at most one short block, since dead holders free their slots by expiry)."""
+        """Wait up to wait_s for a slot: block on the wake-up list between tries. Every release
+        pushes a wake-up, so the blocks can be long; a wake-up lost to a waiter that then found no
+        slot leaves the slot to the next waiter whose block times out (a few milliseconds, with a
+        window's worth of waiters), and a dead holder's slot comes back by expiry. Short blocks cost
+        a script call per waiter each time, which was a tenth of a worker's CPU."""
         deadline = time.monotonic() + wait_s
         while True:
             token = self.try_acquire(batch_id, limit, lease_s)
             left = deadline - time.monotonic()
             if token is not None or left <= 0:
                 return token
-            self.client.blpop([f"{WAKE_PREFIX}{batch_id}"], timeout=min(left, random.uniform(0.05, 0.25)))
+            self.client.blpop([f"{WAKE_PREFIX}{batch_id}"], timeout=min(left, random.uniform(*WAKE_BLOCK_S)))
 
     def release(self, batch_id: int, token: str) -> None:
         wake = f"{WAKE_PREFIX}{batch_id}"
