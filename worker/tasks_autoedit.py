@@ -92,13 +92,17 @@ def _rewatch_on_start(sender=None, **_kwargs) -> None:
 
 @worker_init.connect
 def _warm_up(**_kwargs) -> None:
-    """Import the tokenizer machinery (transformers, torch) in the background while the worker
-    starts: otherwise the first edits of a fresh worker wait seconds for it in the grading."""
-    threading.Thread(target=_import_tokenizer_loader, name="autoedit-warm-up", daemon=True).start()
+    """Load the bundled tokenizer that the grading uses, in the background while the worker starts:
+    otherwise the first edits of a fresh worker wait for it. It needs neither torch nor transformers;
+    importing those here instead cost each fresh worker tens of seconds of CPU that its first items
+    competed for (a dataset with another tokenizer loads it at its first grading)."""
+    threading.Thread(target=_load_grading_tokenizer, name="autoedit-warm-up", daemon=True).start()
 
 
-def _import_tokenizer_loader() -> None:
+def _load_grading_tokenizer() -> None:
     try:
-        from transformers import AutoTokenizer, PreTrainedTokenizerFast  # noqa: F401
-    except Exception:  # the first grading imports it again and reports a real problem
-        log.warning("could not import the tokenizer loader ahead of time", exc_info=True)
+        from app.services.diffing import align_texts
+
+        align_texts("A warm-up sentence.", "A warm-up sentence, edited.")
+    except Exception:  # the first grading loads it again and reports a real problem
+        log.warning("could not load the grading tokenizer ahead of time", exc_info=True)
