@@ -2,6 +2,7 @@
 
 import logging
 
+import anthropic
 import pytest
 
 from app.config import Settings
@@ -12,6 +13,8 @@ from app.services.autoedit.client import (
     build_client,
     call_model,
     redact,
+    reply_from_body,
+    reply_from_message,
     retry_after_s,
 )
 from app.services.autoedit.prompt import render_prompt
@@ -33,6 +36,16 @@ def server():
 
 def client_for(server: FakeAnthropic, key: str = API_KEY, timeout: float = 5.0):
     return build_client(Settings(anthropic_api_key=key, anthropic_base_url=server.base_url), timeout)
+
+
+def test_the_json_body_reads_as_the_typed_message_would() -> None:
+    body = {"id": "msg_1", "type": "message", "role": "assistant", "model": MODEL, "stop_sequence": None,
+            "content": [{"type": "text", "text": "Fixed.\n"}, {"type": "tool_use", "id": "t1", "name": "n", "input": {}},
+                        {"type": "text", "text": "More."}],
+            "stop_reason": "max_tokens", "usage": {"input_tokens": 12, "output_tokens": 5}}
+    reply = reply_from_body(body)
+    assert reply == reply_from_message(anthropic.types.Message.model_validate(body))
+    assert (reply.text, reply.usage.input_tokens, reply.stop_reason) == ("Fixed.\nMore.", 12, "max_tokens")
 
 
 def test_a_normal_answer_carries_text_and_usage(server: FakeAnthropic) -> None:

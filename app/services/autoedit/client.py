@@ -85,8 +85,17 @@ def ensure_credentials(client: anthropic.Anthropic) -> None:
 
 
 def call_model(client: anthropic.Anthropic, request: dict[str, Any]) -> ModelReply:
-    """One Messages API call; every failure comes out as an ApiFailure subclass."""
-    return reply_from_message(api_call(client, client.messages.create, about_model=request.get("model", ""), **request))
+    """One Messages API call; every failure comes out as an ApiFailure subclass. The body is read as
+    plain JSON: building the SDK's typed Message cost more worker CPU than every Redis call of the
+    item, and only the text, the usage and the stop reason are kept."""
+    raw = api_call(client, client.messages.with_raw_response.create, about_model=request.get("model", ""), **request)
+    try:
+        body = raw.json()
+        if not isinstance(body, dict):
+            raise TypeError("the body is not a JSON object")
+        return reply_from_body(body)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ItemApiError(f"unexpected answer from the Anthropic API: {type(exc).__name__}") from None
 
 
 def api_call(
@@ -104,6 +113,14 @@ def reply_from_message(message: Any) -> ModelReply:
     text = "".join(block.text for block in message.content if getattr(block, "type", "") == "text")
     usage = Usage(int(message.usage.input_tokens or 0), int(message.usage.output_tokens or 0))
     return ModelReply(text, usage, message.stop_reason)
+
+
+def reply_from_body(body: dict[str, Any]) -> ModelReply:
+    """reply_from_message for a Messages response body as JSON."""
+    text = "".join(block.get("text", "") for block in body.get("content") or [] if block.get("type") == "text")
+    usage = body.get("usage") or {}
+    return ModelReply(text, Usage(int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)),
+                      body.get("stop_reason"))
 
 
 def classify_error(exc: anthropic.APIError, model: str) -> ApiFailure:
