@@ -169,7 +169,7 @@ def save_edit(
             field="needs_rewrite", minimality=verdict.to_dict(),
         )
     lease, draft = _lease_and_draft(session, item_id, user)
-    keep_lease(session, item, user, lease, lazy=not submitting)
+    keep_lease(session, item, user, lease, lazy=True)  # a submit deletes the lease: renewing it first is a wasted write
     stored = draft.version if draft else 0
     if version != stored:
         raise StaleEdit(f"edit version {version} is stale: the stored draft is at version {stored}; "

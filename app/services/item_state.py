@@ -54,10 +54,14 @@ def take_write_lock(session: Session) -> None:
         session.execute(text("UPDATE datasets SET id = id WHERE 1 = 0"))
 
 
+_COUNT_EDITS = select(func.count()).select_from(Edit).where(
+    Edit.item_id == bindparam("b_item_id"), Edit.status.in_(bindparam("b_statuses", expanding=True))
+)
+_ANNOTATIONS_NEEDED = select(Dataset.annotations_per_item).where(Dataset.id == bindparam("b_dataset_id"))
+
+
 def count_done(session: Session, item_id: int, status: tuple[EditStatus, ...] = DONE_STATUSES) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Edit).where(Edit.item_id == item_id, Edit.status.in_(status))
-    ) or 0
+    return session.scalar(_COUNT_EDITS, {"b_item_id": item_id, "b_statuses": list(status)}) or 0
 
 
 def refresh_item_state(session: Session, item: Item) -> str:
@@ -66,7 +70,7 @@ def refresh_item_state(session: Session, item: Item) -> str:
     if item.flag is not None:
         item.state = FLAGGED
         return item.state
-    needed = session.scalar(select(Dataset.annotations_per_item).where(Dataset.id == item.dataset_id)) or 1
+    needed = session.scalar(_ANNOTATIONS_NEEDED, {"b_dataset_id": item.dataset_id}) or 1
     accepted = count_done(session, item.id, (EditStatus.accepted,))
     done = count_done(session, item.id)
     if accepted >= needed:
