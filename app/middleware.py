@@ -89,16 +89,14 @@ class BodySizeLimitMiddleware:
         self.app = app
         self.upload_limit = settings.max_request_bytes
 
-    def _limit(self, scope: Scope) -> int:
-        content_type = dict(scope.get("headers", [])).get(b"content-type", b"")
-        return self.upload_limit if content_type.startswith(b"multipart/form-data") else MAX_NON_UPLOAD_BYTES
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self._limit(scope)
-        length = dict(scope.get("headers", [])).get(b"content-length")
+        headers = dict(scope.get("headers", []))
+        multipart = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        limit = self.upload_limit if multipart else MAX_NON_UPLOAD_BYTES
+        length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
             await _send_413(send, limit)
             return
@@ -151,14 +149,18 @@ class InFlightLimitMiddleware:
         # One line per event loop: uvicorn runs one per process; test clients may run several.
         self.slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             weakref.WeakKeyDictionary())
+        self._last: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/static/"):  # static files touch no database
             await self.app(scope, receive, send)
             return
         loop = asyncio.get_running_loop()
-        slots = self.slots.get(loop)
-        if slots is None:
-            slots = self.slots[loop] = asyncio.Semaphore(self.limit)
-        async with slots:
+        last = self._last  # uvicorn's one loop: skips a weak-dictionary lookup per request
+        if last is None or last[0] is not loop:
+            slots = self.slots.get(loop)
+            if slots is None:
+                slots = self.slots[loop] = asyncio.Semaphore(self.limit)
+            last = self._last = (loop, slots)
+        async with last[1]:
             await self.app(scope, receive, send)
