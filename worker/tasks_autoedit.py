@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.config import get_settings
 from app.db import session_scope
-from app.services.autoedit.chain import run_chain
+from app.services.autoedit.chain import run_chain, send_labels_of
 from app.services.autoedit.enqueue import EDIT_ITEM, SUBMIT_REMOTE, SWEEP, WATCH_BATCH, send_items, send_watch
 from app.services.autoedit.remote import poll_remote, submit_remote
 from app.services.autoedit.runner import run_item
@@ -31,11 +31,15 @@ log = logging.getLogger(__name__)
                  autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True)
 def edit_item(self, task_id: int) -> str:
     settings = get_settings()
-    outcome = run_item(task_id, settings)
-    if outcome.action in ("retry", "wait"):
-        send_items(outcome.send_ids)
-        raise self.retry(countdown=outcome.delay_s, max_retries=None)
-    run_chain(outcome.send_ids, settings)  # the next items in this thread, without a message each
+    labels: list[int] = []  # new edits whose token labels are sent together
+    try:
+        outcome = run_item(task_id, settings, labels)
+        if outcome.action in ("retry", "wait"):
+            send_items(outcome.send_ids)
+            raise self.retry(countdown=outcome.delay_s, max_retries=None)
+        run_chain(outcome.send_ids, settings, labels)  # the next items in this thread, without a message each
+    finally:
+        send_labels_of(labels)
     return outcome.action
 
 

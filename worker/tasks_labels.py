@@ -6,6 +6,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.models.base import utcnow
 from app.services import labels
+from app.services.autoedit.enqueue import LABELS_MANY
 from worker.celery_app import celery_app
 
 LABELS_TASK = "redline.labels.compute"
@@ -19,6 +20,13 @@ def compute_edit_labels(edit_id: int, tokenizer: str | None = None) -> int | Non
     with session_scope() as session:
         row = labels.compute_labels(session, edit_id, tokenizer)
         return row.id if row is not None else None
+
+
+@celery_app.task(name=LABELS_MANY, acks_late=True)
+def compute_many_edit_labels(edit_ids: list[int]) -> list[int | None]:
+    """compute_edit_labels for several edits, each in its own transaction: the auto-edit workers send
+    their new edits this way, since a message per edit cost them more CPU than grading the edit."""
+    return [compute_edit_labels(edit_id) for edit_id in edit_ids]
 
 
 @celery_app.task(name=RESEND_TASK, acks_late=True)

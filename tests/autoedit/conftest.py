@@ -93,10 +93,11 @@ def one_item_per_message(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def no_label_tasks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    from app.services.autoedit import results
+    from app.services.autoedit import chain, results
 
     calls: list[int] = []
     monkeypatch.setattr(results, "enqueue_labels", calls.append)
+    monkeypatch.setattr(chain, "send_labels_many", calls.extend)
     return calls
 
 

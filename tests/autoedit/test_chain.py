@@ -30,7 +30,7 @@ def _item_messages(sent) -> list[tuple[int, float | None]]:
 
 
 def test_a_finished_item_runs_its_successors_in_the_same_thread(
-    session, redis_settings, sent, fake, marked_dataset
+    session, redis_settings, sent, fake, marked_dataset, no_label_tasks
 ) -> None:
     dataset, _ = marked_dataset(n=5)
     batch = create_batch(session, redis_settings, BatchRequest(dataset=dataset.name, concurrency=1,
@@ -40,6 +40,8 @@ def test_a_finished_item_runs_its_successors_in_the_same_thread(
     sent.clear()
     assert tasks_autoedit.edit_item(ids[0]) == "done"
     assert _item_messages(sent) == [] and fake.stats.messages_calls == 3  # items 4 and 5 ran here
+    chained = session.scalars(select(AutoEditTask.edit_id).where(AutoEditTask.id.in_([ids[0], *ids[3:]]))).all()
+    assert sorted(no_label_tasks) == sorted(chained)  # their labels went in one message, at the end
     assert tasks_autoedit.edit_item(ids[0]) == "skip"  # redelivered: nothing new
     for task_id in ids[1:3]:
         assert tasks_autoedit.edit_item(task_id) == "done"
@@ -72,3 +74,16 @@ def test_a_spent_budget_sends_the_items_as_messages(session, redis_settings, sen
     sent.clear()
     assert run_chain(ids, redis_settings, budget_s=0.0) == 0
     assert [t for t, _ in _item_messages(sent)] == ids and fake.stats.requests == 0
+
+
+def test_labels_go_to_a_message_once_there_are_enough(monkeypatch) -> None:
+    from app.services.autoedit import chain
+
+    messages: list[list[int]] = []
+    monkeypatch.setattr(chain, "send_labels_many", lambda ids: messages.append(list(ids)))
+    labels = [1, 2]
+    chain.send_labels_of(labels, at_least=3)
+    assert messages == [] and labels == [1, 2]
+    labels.append(3)
+    chain.send_labels_of(labels, at_least=3)
+    assert messages == [[1, 2, 3]] and labels == []

@@ -59,3 +59,20 @@ def test_task_is_registered_with_acks_late() -> None:
     assert "worker.tasks_labels" in TASK_MODULES
     assert LABELS_TASK == SENT_NAME  # the name the web side sends is the name the worker serves
     assert celery_app.tasks[LABELS_TASK].acks_late is True
+
+
+def test_labels_of_several_edits_in_one_task(session: Session, make_dataset, accounts) -> None:
+    from worker.tasks_labels import compute_edit_labels, compute_many_edit_labels
+
+    dataset = make_dataset(2)
+    items = session.scalars(select(Item).where(Item.dataset_id == dataset.id).order_by(Item.id)).all()
+    edits = [Edit(item_id=item.id, author_id=accounts["annotator"].user.id, status=EditStatus.submitted,
+                  edited_text=item.rejected + " Also true.") for item in items]
+    session.add_all(edits)
+    session.commit()
+    ids = [edit.id for edit in edits]
+
+    stored = compute_many_edit_labels([*ids, 10**9])  # an edit that is gone gives None, the others go on
+    assert stored[2] is None and None not in stored[:2]
+    assert stored[:2] == [compute_edit_labels(edit_id) for edit_id in ids]  # again: the same rows
+    assert session.scalar(select(func.count()).select_from(TokenLabels)) == 2

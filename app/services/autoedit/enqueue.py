@@ -8,6 +8,7 @@ EDIT_ITEM = "redline.autoedit.edit_item"
 WATCH_BATCH = "redline.autoedit.watch_batch"
 SUBMIT_REMOTE = "redline.autoedit.submit_remote"
 SWEEP = "redline.autoedit.sweep"
+LABELS_MANY = "redline.labels.compute_many"  # worker/tasks_labels.py
 
 
 Message = tuple[str, list, float | None]  # task name, args, countdown
@@ -57,6 +58,12 @@ def send_labels(edit_id: int) -> None:
     from app.services.edits import LABELS_TASK
 
     _send([(LABELS_TASK, [edit_id], None)], routed=True)
+
+
+def send_labels_many(edit_ids: list[int]) -> None:
+    """The token labels of several new edits in one message, routed as the labels task is."""
+    if edit_ids:
+        _send([(LABELS_MANY, [list(edit_ids)], None)], routed=True)
 
 
 def send_after_commit(items: list[int], watch: tuple[int, str | None, float] | None = None) -> None:

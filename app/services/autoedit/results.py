@@ -137,10 +137,13 @@ def record_answer(
 
 
 def record_answer_fast(
-    session: Session, fc: fastpath.FastClaim, text: str, stop_reason: str | None, usage: Usage, cost: float
+    session: Session, fc: fastpath.FastClaim, text: str, stop_reason: str | None, usage: Usage, cost: float,
+    labels: list[int] | None = None,
 ) -> Recorded:
     """record_answer for a claim of the hot path (no reservation): the same grading and rules,
-    written by fastpath.store; parse failures and duplicates go the ORM way."""
+    written by fastpath.store; parse failures and duplicates go the ORM way. With `labels`, the new
+    edit's id is added there for the caller to send with others (chain.send_labels_of) instead of
+    its own token-labels message."""
     ref = TaskRef(fc.task_id, fc.batch_id, fc.item_id)
     try:
         parsed = parse_answer(text, stop_reason, fc.item.rejected)
@@ -155,6 +158,9 @@ def record_answer_fast(
         assert task is not None
         return _book_duplicate(session, task, usage, cost, 0.0)
     edit_id, send_ids = stored
+    if labels is not None:
+        labels.append(edit_id)
+        return Recorded(DONE, edit_id, send_ids=send_ids)
     try:
         enqueue_labels(edit_id)
     except Exception:  # the edit is stored; labels are recomputed at export when missing

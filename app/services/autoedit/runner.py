@@ -111,15 +111,17 @@ def slot_lease_s(timing: BatchTiming) -> float:
     return timing.request_timeout_s * 1.5 + 5.0
 
 
-def run_item(task_id: int, settings: Settings) -> Outcome:
+def run_item(task_id: int, settings: Settings, labels: list[int] | None = None) -> Outcome:
+    """With `labels`, a new edit's id goes there for the caller to send with others (see chain.py);
+    without, the edit's token-labels task is sent at once."""
     session = get_sessionmaker()()
     try:
-        return _run_item(session, task_id, settings)
+        return _run_item(session, task_id, settings, labels)
     finally:
         session.close()
 
 
-def _run_item(session: Session, task_id: int, settings: Settings) -> Outcome:
+def _run_item(session: Session, task_id: int, settings: Settings, labels: list[int] | None) -> Outcome:
     limiter = make_limiter(settings)
     fast = fastpath.claim(session, task_id) if limiter is not None else None
     claimed = Claim.of_fast(fast) if fast is not None else claim_task(session, task_id, db_limit=limiter is None)
@@ -141,13 +143,15 @@ def _run_item(session: Session, task_id: int, settings: Settings) -> Outcome:
         answer = _call(settings, claimed)
     finally:
         _release(limiter, claimed.batch_id, token)  # the slot frees as soon as the call ends, before the writes
-    outcome = _store(session, claimed, answer, settings)
+    outcome = _store(session, claimed, answer, settings, labels)
     if outcome.action == "stopped" and limiter is not None:
         limiter.mark_stopped(claimed.batch_id)  # claimed calls still waiting for a slot stay home
     return outcome
 
 
-def _store(session: Session, claimed: "Claim", answer: ModelReply | ApiFailure, settings: Settings) -> Outcome:
+def _store(
+    session: Session, claimed: "Claim", answer: ModelReply | ApiFailure, settings: Settings, labels: list[int] | None
+) -> Outcome:
     if isinstance(answer, RetryableApiError):
         return _record_retry(session, claimed, redact(answer.message, settings), answer.retry_after)
     if isinstance(answer, FatalApiError):
@@ -159,7 +163,7 @@ def _store(session: Session, claimed: "Claim", answer: ModelReply | ApiFailure, 
     cost = cost_usd(claimed.model, answer.usage)
     if claimed.fast is not None:
         recorded = with_db_retries(session, record_answer_fast, session, claimed.fast, answer.text,
-                                   answer.stop_reason, answer.usage, cost)
+                                   answer.stop_reason, answer.usage, cost, labels)
     else:
         recorded = with_db_retries(session, record_answer, session, claimed.ref, answer.text, answer.stop_reason,
                                    answer.usage, cost, claimed.reserved)
