@@ -20,10 +20,9 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from benchmarks.faults.pg_cluster import PrivateCluster
 from benchmarks.load.cpu import machine_note, tree_cpu_seconds
+from benchmarks.load.http_client import REQUEST_ERRORS, PersonClient
 from benchmarks.load.potato_site import autosave_body, potato_server, sign_in, write_project
 from benchmarks.load.redline_site import redline_server, scratch_database, seed
 from benchmarks.load.scenario import Scenario, run_team
@@ -81,10 +80,10 @@ def run_redline(users: int, seconds: float, warmup: float, words: int, workers: 
 
 async def potato_user(base: str, k: int, words: int, ready: asyncio.Barrier, until: list[float], rec: Recorder) -> None:
     rng = random.Random(k)
-    async with httpx.AsyncClient(base_url=base, timeout=60, follow_redirects=True) as client:
+    async with PersonClient(base) as client:
         try:
             instance = await sign_in(client, f"annotator{k}")
-        except httpx.HTTPError as exc:
+        except REQUEST_ERRORS as exc:
             rec.fail("sign in", f"{type(exc).__name__}: {exc}"[:160])
             await ready.wait()  # the others must not wait for this user forever
             return
@@ -98,7 +97,7 @@ async def potato_user(base: str, k: int, words: int, ready: asyncio.Barrier, unt
             started = time.perf_counter()
             try:
                 reply = await client.post("/updateinstance", json=body)
-            except httpx.HTTPError as exc:
+            except REQUEST_ERRORS as exc:
                 rec.fail("autosave", type(exc).__name__)
                 continue
             if reply.status_code == 200 and until[1] <= time.monotonic():

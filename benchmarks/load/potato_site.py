@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
+from benchmarks.load.http_client import PersonClient
 from benchmarks.load.redline_site import free_port, wait_ready_url
 from benchmarks.load.texts import response_text
 
@@ -82,7 +81,7 @@ def potato_server(config: Path, log_path: Path, python: str = sys.executable) ->
             proc.wait()
 
 
-async def sign_in(client: httpx.AsyncClient, user: str) -> str:
+async def sign_in(client: PersonClient, user: str) -> str:
     """Register and log in `user` on this client (cookies); returns the id of the user's current instance."""
     await client.post("/register", data={"action": "signup", "email": user, "pass": PASSWORD})
     reply = await client.post("/auth", data={"action": "login", "email": user, "pass": PASSWORD})

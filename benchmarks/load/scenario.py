@@ -14,8 +14,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
+from benchmarks.load.http_client import REQUEST_ERRORS, PersonClient, Reply
 from benchmarks.load.stats import Recorder
 from benchmarks.load.texts import small_edit
 
@@ -66,19 +65,19 @@ def sha(text: str) -> str:
 class Caller:
     """Sends one person's requests, timing them into the recorder and the ledger."""
 
-    def __init__(self, client: httpx.AsyncClient, token: str, rec: Recorder, ledger: Ledger) -> None:
+    def __init__(self, client: PersonClient, token: str, rec: Recorder, ledger: Ledger) -> None:
         self.client = client
         self.headers = {"Authorization": f"Bearer {token}"}
         self.rec = rec
         self.ledger = ledger
 
     async def call(self, endpoint: str, method: str, path: str, json: Any = None,
-                   ok: tuple[int, ...] = (200,)) -> httpx.Response | None:
+                   ok: tuple[int, ...] = (200,)) -> Reply | None:
         """The response when its status is in `ok` (or a 409, left to the caller); None on failure."""
         started = time.perf_counter()
         try:
             response = await self.client.request(method, path, json=json, headers=self.headers)
-        except httpx.HTTPError as exc:
+        except REQUEST_ERRORS as exc:
             self._failed(endpoint, f"{type(exc).__name__}: {exc}"[:200])
             return None
         elapsed = time.perf_counter() - started
@@ -169,8 +168,7 @@ async def run_team(base_url: str, dataset_id: int, annotators: list[str], review
     # One client (one keep-alive connection) per person, as each person's browser has: a shared pool of
     # hundreds of connections costs the load generator more CPU per request than the server spends.
     async with AsyncExitStack() as stack:
-        clients = [await stack.enter_async_context(httpx.AsyncClient(
-            base_url=base_url, timeout=60, limits=httpx.Limits(max_connections=1))) for _ in tokens]
+        clients = [await stack.enter_async_context(PersonClient(base_url)) for _ in tokens]
         callers = [Caller(c, t, rec, ledger) for c, t in zip(clients, tokens, strict=True)]
         started = time.monotonic()
         stop_at = started + sc.seconds
