@@ -124,7 +124,9 @@ def splice_tokens(backend: Any, original: str, ids: Sequence[int], offsets: Sequ
     if pattern is None or pattern.search(original) or pattern.search(edited):
         return None
     windows = _windows(original, hunks)
-    encodings = backend.encode_batch([edited[w[2]:w[3]] for w in windows], add_special_tokens=False)
+    # One by one: encode_batch hands a few short windows to a thread pool, which doubled the CPU they cost
+    # and, on a busy server, left the request waiting for the pool's threads to be scheduled.
+    encodings = [backend.encode(edited[w[2]:w[3]], add_special_tokens=False) for w in windows]
     out_ids: list[int] = []
     out_offsets: list[tuple[int, int]] = []
     done, shift = 0, 0  # original tokens consumed; edited minus original offset of the current stretch
