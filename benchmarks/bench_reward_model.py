@@ -83,6 +83,7 @@ def run_ours(loss: str, micro: int, export: Path, workdir: Path, args: argparse.
             f"mixed_precision={'bf16' if args.bf16 else 'no'}"]
     if model_type == "token":
         sets.append(f"token_loss={loss}")
+    sets += args.set
     train_reward_model(load_config(RewardModelConfig, "smollm2-cpu", PRESETS, sets))
     elapsed = [r["elapsed_s"] for r in read_metrics(out / "metrics.jsonl") if r["split"] == "train"]
     return {"step_s": [b - a for a, b in zip([0.0, *elapsed], elapsed, strict=False)]}
@@ -150,6 +151,8 @@ def main() -> int:
     parser.add_argument("--bf16", action="store_true", help="bf16 mixed precision for every contender (GPU)")
     parser.add_argument("--contenders", default="token-bt,sequence-bt,trl",
                         help=f"comma-separated, from {', '.join(CONTENDERS)}")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a config override for our contenders (e.g. cpu_mmap_threshold_mib=0)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -170,6 +173,7 @@ def main() -> int:
             cmd = [sys.executable, __file__, "--child", name, "--workdir", str(workdir), "--model", args.model,
                    "--batch-size", str(args.batch_size), "--length", str(args.length), "--steps", str(args.steps)]
             cmd += ["--bf16"] if args.bf16 else []
+            cmd += [f"--set={item}" for item in args.set]
             load = os.getloadavg()[0]
             done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
             if done.returncode != 0:

@@ -156,3 +156,16 @@ def test_lora_trains_adapters_and_head_and_saves_a_merged_trunk(export: Path, tm
     result.model.eval()
     assert torch.allclose(loaded.score_tokens(batch["input_ids"], batch["attention_mask"]),
                           result.model.score_tokens(batch["input_ids"], batch["attention_mask"]), atol=1e-5)
+
+
+def test_a_cpu_run_pins_the_mmap_threshold_it_is_given(export: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import training.reward.train as train_module
+
+    pinned: list[int] = []
+    monkeypatch.setattr(train_module, "pin_mmap_threshold", lambda size: pinned.append(size) or True)
+    train_reward_model(tiny_config(export, tmp_path / "default", ["max_steps=1", "eval_every=0", "plots=false"]))
+    assert pinned == []  # glibc's own behaviour unless asked
+    train_reward_model(tiny_config(export, tmp_path / "pinned", ["max_steps=1", "eval_every=0", "plots=false",
+                                                                 "cpu_mmap_threshold_mib=4"]))
+    assert pinned == [4 * 1024 * 1024]

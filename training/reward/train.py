@@ -143,7 +143,7 @@ def _train(config: RewardModelConfig, on_progress: ProgressFn | None) -> TrainRe
     accelerator = Accelerator(mixed_precision=config.mixed_precision,
                               gradient_accumulation_steps=config.gradient_accumulation_steps)
     set_seed(config.seed)
-    if accelerator.device.type == "cpu" and config.cpu_mmap_threshold_mib:  # before the model's memory
+    if accelerator.device.type == "cpu" and config.cpu_mmap_threshold_mib:  # before the model is loaded
         pin_mmap_threshold(config.cpu_mmap_threshold_mib * 1024 * 1024)
     out = Path(config.output_dir)
     main_process = accelerator.is_main_process
