@@ -50,9 +50,16 @@ class Settings(BaseSettings):
     )
     sweep_interval_s: float = Field(default=60.0, description="How often the beat worker looks for lost tasks.")
     db_pool_size: int = Field(default=20, description="PostgreSQL connections each server process keeps open.")
+    db_ping_after_idle_s: float = Field(
+        default=1.0, description="A pooled PostgreSQL connection idle for longer is pinged before use (app/db.py).",
+    )
     db_max_overflow: int = Field(
         default=20, description="Extra connections a process may open under load; mind PostgreSQL's "
         "max_connections (100 by default) across every web and worker process.",
+    )
+    warm_up: bool = Field(
+        default=True, description="At start-up, load the grading tokenizer and freeze the warmed-up heap out of "
+        "the garbage collector's sight (app/heap.py); off in tests, which build many apps in one process.",
     )
     max_inflight_requests: int = Field(
         default=16, description="Requests one server process works on at once; more wait in line. Each holds "

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("WARM_UP", "0")  # app/heap.py: freezing the heap of a process that builds many apps
 
 PG_ADMIN_DSN = os.environ.get("REDLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_TEST_URL = os.environ.get("REDLINE_TEST_REDIS", "redis://127.0.0.1:6379/0")

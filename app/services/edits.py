@@ -62,13 +62,21 @@ _CURRENT_DRAFT = (
 
 
 _EDITS = cast(Table, Edit.__table__)
-_UPDATE_EDIT = update(_EDITS).where(_EDITS.c.id == bindparam("b_id"))
+# The version test repeats the one made under the item lock: a quick draft save (draft_save.py) takes no
+# item lock, so one may have written the row since it was read; the row lock then orders the two.
+_UPDATE_EDIT = update(_EDITS).where(_EDITS.c.id == bindparam("b_id"), _EDITS.c.version == bindparam("b_version"))
 
 
 def _write_draft(session: Session, draft: Edit, values: dict[str, Any]) -> None:
     """Store `values` over `draft` with one prebuilt UPDATE, and on the object as its stored state: the
-    unit of work's flush costs several times the statement itself on the busiest path."""
-    session.execute(_UPDATE_EDIT, {"b_id": draft.id, **values})
+    unit of work's flush costs several times the statement itself on the busiest path.
+    StaleEdit when the draft's version moved since it was read."""
+    written = session.execute(_UPDATE_EDIT, {"b_id": draft.id, "b_version": draft.version, **values})
+    if getattr(written, "rowcount", 1) != 1:
+        stored = session.scalar(select(Edit.version).where(Edit.id == draft.id))
+        session.rollback()
+        raise StaleEdit(f"edit version {draft.version} is stale: the draft was saved again meanwhile, to "
+                        f"version {stored}; reload it before saving", current_version=stored or 0)
     for name, value in values.items():
         set_committed_value(draft, name, value)
 
@@ -98,13 +106,14 @@ def current_draft(session: Session, item_id: int, author: User) -> Edit | None:
 
 
 @dataclass(frozen=True)
-class _Checked:
+class Checked:
     status: EditStatus
     outcome: str
     time_spent_s: float
 
 
-def _check_request(item: Item, edited_text: str, status: str, outcome: str, time_spent_s: float) -> _Checked:
+def check_request(rejected: str, edited_text: str, status: str, outcome: str, time_spent_s: float) -> Checked:
+    """The save's fields checked against the item's original response `rejected`; InvalidInput names the field."""
     try:
         st = EditStatus(status)
     except ValueError:
@@ -114,15 +123,15 @@ def _check_request(item: Item, edited_text: str, status: str, outcome: str, time
     if outcome not in OUTCOMES:
         raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}", field="outcome")
     check_text(edited_text)
-    if outcome == "no_edit_needed" and edited_text != item.rejected:
+    if outcome == "no_edit_needed" and edited_text != rejected:
         raise InvalidInput("outcome no_edit_needed but the text differs from the original: reset it first",
                            field="outcome")
-    if st == EditStatus.submitted and outcome == "edited" and edited_text == item.rejected:
+    if st == EditStatus.submitted and outcome == "edited" and edited_text == rejected:
         raise InvalidInput("the edit changes nothing: submit with outcome no_edit_needed instead",
                            field="edited_text")
     if not math.isfinite(time_spent_s) or time_spent_s < 0:
         raise InvalidInput("time_spent_s must be a non-negative number of seconds", field="time_spent_s")
-    return _Checked(st, outcome, min(time_spent_s, MAX_SAVE_SECONDS))
+    return Checked(st, outcome, min(time_spent_s, MAX_SAVE_SECONDS))
 
 
 def grade(
@@ -158,7 +167,7 @@ def save_edit(
     if locked is None:
         raise NotFound(f"item {item_id} not found")
     item, dataset = locked
-    checked = _check_request(item, edited_text, status, outcome, time_spent_s)
+    checked = check_request(item.rejected, edited_text, status, outcome, time_spent_s)
     # Graded under the item lock: a few milliseconds, and it saves the save path a round trip.
     hunks, stats, verdict = grade(session, item, edited_text, dataset)
     submitting = checked.status == EditStatus.submitted

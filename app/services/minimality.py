@@ -5,9 +5,7 @@ declares that the response needed a rewrite (stored as `needs_rewrite`).
 """
 
 from dataclasses import dataclass, field
-from typing import Any
-
-from app.models import Dataset
+from typing import Any, Protocol
 
 OK, SOFT, HARD = "ok", "soft", "hard"
 
@@ -36,7 +34,20 @@ class Minimality:
                 "edit_ratio": self.edit_ratio, "hunks": self.hunks, "changed_tokens": self.changed_tokens, "level": self.level, "reasons": self.reasons}
 
 
-def assess(stats: dict[str, Any], dataset: Dataset) -> Minimality:
+class Thresholds(Protocol):
+    """A dataset's minimality thresholds (a Dataset row, or a row of just these columns)."""
+
+    @property
+    def soft_max_changed_words(self) -> int: ...
+    @property
+    def hard_max_changed_words(self) -> int: ...
+    @property
+    def soft_max_edit_ratio(self) -> float: ...
+    @property
+    def hard_max_edit_ratio(self) -> float: ...
+
+
+def assess(stats: dict[str, Any], dataset: Thresholds) -> Minimality:
     """Grade an edit's stats (training.alignment.AlignmentStats as a dict) against `dataset`'s thresholds.
 
     Changed words are the words removed plus the words inserted (the word-level Indel distance: a

@@ -1,0 +1,27 @@
+"""Garbage-collector settings for a server process, applied once it has warmed up.
+
+CPython's full collections walk every tracked object. A warmed-up server holds about 140,000 of them
+(the routes, the ORM's mappers, the grading tokenizer), none of which ever becomes garbage, so under load
+each full collection stopped the process for 100-200 ms and set the tail latency of every request in
+flight. Freezing them moves them out of the collector's sight; a larger first generation makes the
+young collections, which run every few requests otherwise, rarer.
+"""
+
+import gc
+
+YOUNG_THRESHOLD = 20_000  # objects allocated between young collections (CPython's default: 700)
+
+
+def warm_up() -> None:
+    """Load what the first request would otherwise load: the bundled tokenizer that grades edits."""
+    from app.services.diffing import edit_figures
+
+    edit_figures("A warm-up sentence to grade.", "A warm-up sentence, graded.")
+
+
+def settle() -> None:
+    """Collect once, freeze what survives, and raise the young generation's threshold."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, middle, old)
