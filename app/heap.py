@@ -8,6 +8,8 @@ young collections, which run every few requests otherwise, rarer.
 """
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 YOUNG_THRESHOLD = 20_000  # objects allocated between young collections (CPython's default: 700)
 
@@ -25,3 +27,15 @@ def settle() -> None:
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, middle, old)
+
+
+@contextmanager
+def settled() -> Iterator[None]:
+    """settle() for a stretch of work (a load generator's run), then the collector as it was."""
+    threshold = gc.get_threshold()
+    settle()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)

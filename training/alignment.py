@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 NEGATIVE, NEUTRAL, POSITIVE = -1, 0, 1
-ORIGINAL_CACHE_ENTRIES = 64  # originals kept tokenized for repeated align() calls (the editor's case)
+ORIGINAL_CACHE_ENTRIES = 1024  # originals kept tokenized for repeated align() calls: one per annotator at work
 ORIGINAL_CACHE_CHARS = 4_000_000  # and at most this many characters of them in all
 BATCH_PAIRS = 1024  # pairs encoded per batch in align_many (bounds the memory of Encoding objects)
 _START, _END = itemgetter(0), itemgetter(1)

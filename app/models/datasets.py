@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Timestamped
@@ -33,6 +33,9 @@ class Item(Timestamped, Base):
         UniqueConstraint("dataset_id", "external_id", name="uq_items_dataset_external"),
         UniqueConstraint("dataset_id", "content_hash", name="uq_items_dataset_content"),
         Index("ix_items_dataset_state", "dataset_id", "state"),
+        # The queue's scan: a dataset's open items in id order, without stepping over the finished ones.
+        Index("ix_items_open_queue", "dataset_id", "id", postgresql_where=text("state = 'open'"),
+              sqlite_where=text("state = 'open'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -37,10 +37,13 @@ def _ttl(ttl_s: float | None) -> timedelta:
 
 def _available_items(user: User, now: datetime, dataset_id: int | None) -> Select:
     """Ids of the items this user may lease now (see the module docstring)."""
+    # Live leases of others per item, counted once for the whole query: as a subquery per candidate row it
+    # re-read the leases table for each of the items other people hold, which every lease scans past.
     others_leases = (
-        select(func.count()).select_from(Lease)
-        .where(Lease.item_id == Item.id, Lease.expires_at > now, Lease.user_id != user.id)
-        .scalar_subquery()
+        select(Lease.item_id, func.count().label("held"))
+        .where(Lease.expires_at > now, Lease.user_id != user.id)
+        .group_by(Lease.item_id)
+        .subquery()
     )
     done_edits = (
         select(func.count()).select_from(Edit)
@@ -50,12 +53,13 @@ def _available_items(user: User, now: datetime, dataset_id: int | None) -> Selec
     query = (
         select(Item.id)
         .join(Dataset, Dataset.id == Item.dataset_id)
+        .outerjoin(others_leases, others_leases.c.item_id == Item.id)
         .where(
             Item.state == OPEN,
             ~exists().where(Skip.item_id == Item.id, Skip.user_id == user.id),
             ~exists().where(Edit.item_id == Item.id, Edit.author_id == user.id,
                             Edit.status.in_((*DONE_STATUSES, EditStatus.superseded))),
-            others_leases + done_edits < Dataset.annotations_per_item,
+            func.coalesce(others_leases.c.held, 0) + done_edits < Dataset.annotations_per_item,
         )
     )
     if dataset_id is not None:

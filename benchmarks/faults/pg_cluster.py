@@ -86,6 +86,11 @@ class PrivateCluster:
         self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
         wait_accepting(self.dsn)
 
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id (its backends are its children)."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
     def stop(self, mode: str = "fast") -> None:
         self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 

@@ -6,10 +6,13 @@ import psutil
 
 
 def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its children (uvicorn workers)."""
+    """User + system CPU seconds of a process and its children (uvicorn workers), including children that
+    have exited (PostgreSQL's backends come and go with their connections)."""
     total = 0.0
     try:
         root = psutil.Process(pid)
+        reaped = root.cpu_times()
+        total += reaped.children_user + reaped.children_system
         for proc in [root, *root.children(recursive=True)]:
             try:
                 times = proc.cpu_times()

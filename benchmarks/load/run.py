@@ -12,6 +12,7 @@ queue their token-labels task on a private Redis (no worker runs: the queue only
 
 import argparse
 import asyncio
+import math
 import sys
 import tempfile
 from collections import Counter
@@ -76,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         env = {"REDIS_URL": stack.enter_context(PrivateRedis()).url} if args.broker == "redis" else {}
         env.update(item.split("=", 1) for item in args.server_env)
-        admin_dsn = SHARED_DSN if args.pg == "shared" else stack.enter_context(PrivateCluster()).dsn
+        cluster = None if args.pg == "shared" else stack.enter_context(PrivateCluster())
+        admin_dsn = cluster.dsn if cluster else SHARED_DSN
         tmp = stack.enter_context(tempfile.TemporaryDirectory())
         url = stack.enter_context(scratch_database(admin_dsn))
         seeded = seed(url, args.annotators, args.reviewers, args.admins, items, args.words)
@@ -86,12 +88,14 @@ def main(argv: list[str] | None = None) -> int:
             if args.warmup > 0:  # its writes are checked too; only its timings are left out
                 _, warm_ledger, _ = asyncio.run(run_team(*team, replace(sc, seconds=args.warmup)))
             server_cpu, client_cpu = tree_cpu_seconds(proc.pid), own_cpu_seconds()
+            pg_cpu = tree_cpu_seconds(cluster.pid) if cluster else math.nan
             rec, ledger, elapsed = asyncio.run(run_team(*team, sc))
             if args.warmup > 0:
                 ledger.submissions[:0] = warm_ledger.submissions
                 ledger.last_draft = {**warm_ledger.last_draft, **ledger.last_draft}
             server_cpu = tree_cpu_seconds(proc.pid) - server_cpu
             client_cpu = own_cpu_seconds() - client_cpu
+            pg_cpu = (tree_cpu_seconds(cluster.pid) if cluster else math.nan) - pg_cpu
         verdict = verify(url, ledger, seeded.annotator_ids)
         server_errors = exception_lines(log.read_text(errors="replace"))
     mode = "drafts only" if args.drafts_only else f"{args.saves_per_item} drafts then submit"
@@ -102,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     writes = rec.count("draft save") + rec.count("submit")
     print(f"writes acknowledged: {writes} ({writes / elapsed:.0f}/s); errors: {rec.total_errors}; "
           f"expected refusals: {dict(rec.expected) or 'none'}")
-    print(f"CPU seconds: server {server_cpu:.0f}, load generator {client_cpu:.0f} (of {2 * elapsed:.0f} on 2 cores); "
+    print(f"CPU seconds: server {server_cpu:.0f}, PostgreSQL {pg_cpu:.0f}, load generator {client_cpu:.0f} "
+          f"(of {2 * elapsed:.0f} on 2 cores); "
           f"server tracebacks: {sum(server_errors.values())}")
     for line, count in server_errors.most_common(5):
         print(f"  {count} x {line[:200]}")

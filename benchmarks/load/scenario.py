@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
+from app import heap
 from benchmarks.load.http_client import REQUEST_ERRORS, PersonClient, Reply
 from benchmarks.load.stats import Recorder
 from benchmarks.load.texts import small_edit
@@ -102,7 +103,10 @@ async def pause(rng: random.Random, mean_s: float, stop_at: float) -> bool:
 
 async def annotator(caller: Caller, index: int, dataset_id: int, sc: Scenario, stop_at: float) -> None:
     rng = random.Random(index)
-    await asyncio.sleep(rng.uniform(0, max(sc.think_s, 0.05)))  # people do not all start in the same ms
+    # A team at work is spread over the steps of its items: people start anywhere within one item's cycle
+    # (all starting within one pause kept them in step for minutes: waves of submits and leases).
+    cycle = sc.think_s * ((sc.saves_per_item + 1) if sc.submit else 1)
+    await asyncio.sleep(rng.uniform(0, max(cycle, 0.05)))
     while time.monotonic() < stop_at:
         leased = await caller.call("lease", "GET", f"/api/v1/queue/next?dataset_id={dataset_id}", ok=(200, 204))
         if leased is None or leased.status_code != 200:
@@ -168,6 +172,7 @@ async def run_team(base_url: str, dataset_id: int, annotators: list[str], review
     # One client (one keep-alive connection) per person, as each person's browser has: a shared pool of
     # hundreds of connections costs the load generator more CPU per request than the server spends.
     async with AsyncExitStack() as stack:
+        stack.enter_context(heap.settled())  # a full collection would stall every request in flight
         clients = [await stack.enter_async_context(PersonClient(base_url)) for _ in tokens]
         callers = [Caller(c, t, rec, ledger) for c, t in zip(clients, tokens, strict=True)]
         started = time.monotonic()
