@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Timestamped, utcnow
@@ -21,7 +21,12 @@ class EditStatus(enum.StrEnum):
 
 class Edit(Timestamped, Base):
     __tablename__ = "edits"
-    __table_args__ = (Index("ix_edits_item_status", "item_id", "status"),)
+    __table_args__ = (
+        Index("ix_edits_item_status", "item_id", "status"),
+        # One working draft per item and author (model drafts have none): first saves rely on it.
+        Index("uq_edits_one_draft", "item_id", "author_id", unique=True, postgresql_where=text("status = 'draft'"),
+              sqlite_where=text("status = 'draft'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)

@@ -1,4 +1,4 @@
-"""The common autosave in two statements: an existing draft, a live lease, nothing else to decide.
+"""The common autosave in two statements: a live lease, a draft at the caller's version (or none yet).
 
 `edits.save_edit` takes the item's row lock and then reads, checks and writes in five round trips to the
 database. Most saves are an annotator's autosave of a draft they already have, on an item they hold,
@@ -8,14 +8,30 @@ newest row version when another writer got there first, so a concurrent save or 
 makes it match nothing rather than overwrite. Both statements run in autocommit (no BEGIN and COMMIT
 round trips).
 
-Anything unusual (no draft yet, a stale version, a lease to renew or lost, an item no longer open, a
-submit) returns None, and the caller takes the locked path, which gives the precise answer.
+A first save (version 0) inserts the draft with ON CONFLICT DO NOTHING on the unique index of drafts per
+item and author, so two first saves at once make one draft and one refusal (PostgreSQL only).
+
+Anything unusual (a stale version, a lease to renew or lost, an item no longer open, a submit) returns
+None, and the caller takes the locked path, which gives the precise answer.
 """
 
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Engine, Row, Table, bindparam, exists, func, literal_column, select, update
+from sqlalchemy import (
+    Engine,
+    Row,
+    Table,
+    bindparam,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
@@ -61,17 +77,39 @@ _WRITE_DRAFT = (
 )
 
 
+# A first save: the new draft, if the lease lives and no draft exists (the unique index of drafts per item
+# and author turns a concurrent first save into no row instead of a second draft).
+_DRAFT_VALUES = ("b_item_id", "b_user_id", "b_text", "b_outcome", "b_rewrite", "b_hunks", "b_stats", "b_seconds",
+                 "b_now", "b_now")
+_NEW_DRAFT = (
+    pg_insert(_EDITS)
+    .from_select(
+        ["item_id", "author_id", "edited_text", "outcome", "needs_rewrite", "hunks", "stats", "time_spent_s",
+         "created_at", "updated_at", "status", "version", "flags", "usage", "cost_usd"],
+        select(*(bindparam(name, type_=column.type) for name, column in zip(_DRAFT_VALUES, (
+            _EDITS.c.item_id, _EDITS.c.author_id, _EDITS.c.edited_text, _EDITS.c.outcome, _EDITS.c.needs_rewrite,
+            _EDITS.c.hunks, _EDITS.c.stats, _EDITS.c.time_spent_s, _EDITS.c.created_at, _EDITS.c.updated_at),
+            strict=True)),
+            literal(EditStatus.draft, _EDITS.c.status.type), literal(1), literal([], _EDITS.c.flags.type),
+            literal({}, _EDITS.c.usage.type), literal(0.0))
+        .where(_LEASE_LIVES),
+    )
+    .on_conflict_do_nothing(index_elements=["item_id", "author_id"], index_where=text("status = 'draft'"))
+    .returning(*_REPLY_COLUMNS)
+)
+
+
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def _takes_quick_path(context: Row[Any] | None, version: int, now: datetime) -> bool:
     """Whether the read context allows the quick save: an open item, a lease with more than half its time
-    left (renewal is the locked path's job), and a stored draft at the caller's version."""
+    left (renewal is the locked path's job), and a stored draft at the caller's version (none for 0)."""
     if context is None or context.state != OPEN or context.lease_expires_at is None:
         return False
     ttl = timedelta(seconds=get_settings().lease_ttl_seconds)
-    return bool(_aware(context.lease_expires_at) - now > ttl / 2 and context.draft_version == version)
+    return bool(_aware(context.lease_expires_at) - now > ttl / 2 and (context.draft_version or 0) == version)
 
 
 def quick_save_draft(session: Session, item_id: int, user: User, edited_text: str, version: int,
@@ -81,8 +119,8 @@ def quick_save_draft(session: Session, item_id: int, user: User, edited_text: st
     from app.services.edits import check_request
 
     bind = session.get_bind()
-    if version < 1 or not isinstance(bind, Engine):
-        return None  # the first save creates the draft: the locked path orders concurrent first saves
+    if not isinstance(bind, Engine) or (version == 0 and bind.dialect.name != "postgresql"):
+        return None  # SQLite has no ON CONFLICT for the partial index here: first saves take the locked path
     now = utcnow()
     with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         context = conn.execute(_GRADING_CONTEXT, {"b_item_id": item_id, "b_user_id": user.id}).first()
@@ -93,7 +131,7 @@ def quick_save_draft(session: Session, item_id: int, user: User, edited_text: st
         hunks, stats = edit_figures(context.rejected, edited_text, context.tokenizer)
         stats = {**stats, "minimality": assess(stats, context).to_dict()}
         stored_outcome = "rewrite" if needs_rewrite else checked.outcome
-        row = conn.execute(_WRITE_DRAFT, {
+        row = conn.execute(_WRITE_DRAFT if version else _NEW_DRAFT, {
             "b_item_id": item_id, "b_user_id": user.id, "b_version": version, "b_now": now, "b_text": edited_text,
             "b_outcome": stored_outcome, "b_rewrite": needs_rewrite, "b_hunks": hunks, "b_stats": stats,
             "b_seconds": checked.time_spent_s,
