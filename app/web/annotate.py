@@ -13,6 +13,7 @@ from app.models import Dataset, Edit, EditStatus, Item, User
 from app.models.base import utcnow
 from app.services import edits, queue
 from app.services.datasets import get_dataset, list_datasets
+from app.services.draft_save import quick_save_draft
 from app.services.errors import InvalidInput, LeaseLost, NotFound, ServiceError, StaleEdit
 from app.services.progress import dataset_progress
 from app.web.pages import AnnotatorPage
@@ -159,7 +160,8 @@ def post_draft(item_id: int, request: Request, session: SessionDep, user: Annota
     """Autosave (a moment after typing stops) and Ctrl+S: store the draft under the version check."""
     spent = _work_seconds(session, item_id, user)
     try:
-        edit = edits.save_edit(session, item_id, user, edited_text, "draft", version, spent)
+        edit = (quick_save_draft(session, item_id, user, edited_text, version, spent, "edited", False)
+                or edits.save_edit(session, item_id, user, edited_text, "draft", version, spent))
     except StaleEdit as exc:
         return _message(request, f"Not saved: this draft was saved elsewhere (now version {exc.current_version}). "
                         "Reload the page to continue from the newest version.", "error", 409)
