@@ -199,16 +199,16 @@ def save_edit(
         values.update(version=stored + 1, time_spent_s=(draft.time_spent_s or 0.0) + checked.time_spent_s)
         _write_draft(session, edit, values)
     if submitting:
-        _finish_submit(session, item, user, edit)
+        _finish_submit(session, item, user, edit, dataset.annotations_per_item)
     session.commit()
     if submitting:
         _enqueue_after_commit(edit.id)
     return edit
 
 
-def _finish_submit(session: Session, item: Item, user: User, edit: Edit) -> None:
+def _finish_submit(session: Session, item: Item, user: User, edit: Edit, annotations_needed: int) -> None:
     release_lease_in_tx(session, item.id, user)
-    refresh_item_state(session, item)
+    refresh_item_state(session, item, annotations_needed)
     audit.record(session, user, "edit.submit", edit,
                  {"item_id": item.id, "outcome": edit.outcome, "version": edit.version})
 

@@ -54,25 +54,24 @@ def take_write_lock(session: Session) -> None:
         session.execute(text("UPDATE datasets SET id = id WHERE 1 = 0"))
 
 
-_COUNT_EDITS = select(func.count()).select_from(Edit).where(
-    Edit.item_id == bindparam("b_item_id"), Edit.status.in_(bindparam("b_statuses", expanding=True))
-)
 _ANNOTATIONS_NEEDED = select(Dataset.annotations_per_item).where(Dataset.id == bindparam("b_dataset_id"))
 
 
-def count_done(session: Session, item_id: int, status: tuple[EditStatus, ...] = DONE_STATUSES) -> int:
-    return session.scalar(_COUNT_EDITS, {"b_item_id": item_id, "b_statuses": list(status)}) or 0
+# An item's accepted and done edits, counted in one pass.
+_DONE_COUNTS = select(
+    func.count().filter(Edit.status == EditStatus.accepted), func.count().filter(Edit.status.in_(DONE_STATUSES))
+).where(Edit.item_id == bindparam("b_item_id"))
 
 
-def refresh_item_state(session: Session, item: Item) -> str:
-    """Recompute `item.state` from its edits (a flagged item stays flagged until an admin clears it)."""
+def refresh_item_state(session: Session, item: Item, annotations_needed: int | None = None) -> str:
+    """Recompute `item.state` from its edits (a flagged item stays flagged until an admin clears it).
+    `annotations_needed`: the dataset's annotations_per_item when the caller has it (saves a query)."""
     session.flush()
     if item.flag is not None:
         item.state = FLAGGED
         return item.state
-    needed = session.scalar(_ANNOTATIONS_NEEDED, {"b_dataset_id": item.dataset_id}) or 1
-    accepted = count_done(session, item.id, (EditStatus.accepted,))
-    done = count_done(session, item.id)
+    needed = annotations_needed or session.scalar(_ANNOTATIONS_NEEDED, {"b_dataset_id": item.dataset_id}) or 1
+    accepted, done = session.execute(_DONE_COUNTS, {"b_item_id": item.id}).one()
     if accepted >= needed:
         item.state = ACCEPTED
     elif done >= needed:
