@@ -8,17 +8,24 @@ young collections, which run every few requests otherwise, rarer.
 """
 
 import gc
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+log = logging.getLogger(__name__)
 
 YOUNG_THRESHOLD = 20_000  # objects allocated between young collections (CPython's default: 700)
 
 
 def warm_up() -> None:
-    """Load what the first request would otherwise load: the bundled tokenizer that grades edits."""
+    """Load what the first request would otherwise load: the bundled tokenizer that grades edits.
+    A failure is logged, not raised: the first save that needs the tokenizer reports it precisely."""
     from app.services.diffing import edit_figures
 
-    edit_figures("A warm-up sentence to grade.", "A warm-up sentence, graded.")
+    try:
+        edit_figures("A warm-up sentence to grade.", "A warm-up sentence, graded.")
+    except Exception as error:
+        log.warning("warm-up could not grade a sample edit (%s); starting without it", error)
 
 
 def settle() -> None:

@@ -49,3 +49,18 @@ def test_without_warm_up_the_collector_is_left_alone(monkeypatch: pytest.MonkeyP
     _start_app(monkeypatch, "0")
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold()[0] != heap.YOUNG_THRESHOLD
+
+
+def test_a_warm_up_that_fails_is_logged_and_the_server_starts_anyway(
+    monkeypatch: pytest.MonkeyPatch, restored_gc: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    from app.services import diffing
+    from app.services.errors import InvalidInput
+
+    def broken(*args, **kwargs):
+        raise InvalidInput("cannot load tokenizer None: the bundled model is missing", field="tokenizer")
+
+    monkeypatch.setattr(diffing, "edit_figures", broken)
+    _start_app(monkeypatch, "1")  # answers /healthz
+    assert "bundled model is missing" in caplog.text
+    assert gc.get_freeze_count() > 0
