@@ -15,7 +15,7 @@ Anything unusual (a stale version, a lease to renew or lost, an item no longer o
 None, and the caller takes the locked path, which gives the precise answer.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -34,13 +34,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from app.config import get_settings
 from app.models import Dataset, Edit, EditStatus, Item, Lease, User
 from app.models.base import utcnow
 from app.schemas.items import EditPublic
-from app.services.diffing import edit_figures
+from app.services.edits import check_request, grade_texts
 from app.services.item_state import OPEN
-from app.services.minimality import assess
+from app.services.queue import renewal_due
 
 _EDITS = cast(Table, Edit.__table__)
 _LEASES = cast(Table, Lease.__table__)
@@ -79,19 +78,18 @@ _WRITE_DRAFT = (
 
 # A first save: the new draft, if the lease lives and no draft exists (the unique index of drafts per item
 # and author turns a concurrent first save into no row instead of a second draft).
-_DRAFT_VALUES = ("b_item_id", "b_user_id", "b_text", "b_outcome", "b_rewrite", "b_hunks", "b_stats", "b_seconds",
-                 "b_now", "b_now")
+_NEW_DRAFT_PARAMS = {  # column: the parameter that carries it
+    "item_id": "b_item_id", "author_id": "b_user_id", "edited_text": "b_text", "outcome": "b_outcome",
+    "needs_rewrite": "b_rewrite", "hunks": "b_hunks", "stats": "b_stats", "time_spent_s": "b_seconds",
+    "created_at": "b_now", "updated_at": "b_now",
+}
+_NEW_DRAFT_CONSTANTS = {"status": EditStatus.draft, "version": 1, "flags": [], "usage": {}, "cost_usd": 0.0}
 _NEW_DRAFT = (
     pg_insert(_EDITS)
     .from_select(
-        ["item_id", "author_id", "edited_text", "outcome", "needs_rewrite", "hunks", "stats", "time_spent_s",
-         "created_at", "updated_at", "status", "version", "flags", "usage", "cost_usd"],
-        select(*(bindparam(name, type_=column.type) for name, column in zip(_DRAFT_VALUES, (
-            _EDITS.c.item_id, _EDITS.c.author_id, _EDITS.c.edited_text, _EDITS.c.outcome, _EDITS.c.needs_rewrite,
-            _EDITS.c.hunks, _EDITS.c.stats, _EDITS.c.time_spent_s, _EDITS.c.created_at, _EDITS.c.updated_at),
-            strict=True)),
-            literal(EditStatus.draft, _EDITS.c.status.type), literal(1), literal([], _EDITS.c.flags.type),
-            literal({}, _EDITS.c.usage.type), literal(0.0))
+        [*_NEW_DRAFT_PARAMS, *_NEW_DRAFT_CONSTANTS],
+        select(*(bindparam(param, type_=_EDITS.c[column].type) for column, param in _NEW_DRAFT_PARAMS.items()),
+               *(literal(value, _EDITS.c[column].type) for column, value in _NEW_DRAFT_CONSTANTS.items()))
         .where(_LEASE_LIVES),
     )
     .on_conflict_do_nothing(index_elements=["item_id", "author_id"], index_where=text("status = 'draft'"))
@@ -99,25 +97,18 @@ _NEW_DRAFT = (
 )
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
-
-
 def _takes_quick_path(context: Row[Any] | None, version: int, now: datetime) -> bool:
-    """Whether the read context allows the quick save: an open item, a lease with more than half its time
-    left (renewal is the locked path's job), and a stored draft at the caller's version (none for 0)."""
+    """Whether the read context allows the quick save: an open item, a lease not yet due for renewal (the
+    locked path renews it), and a stored draft at the caller's version (none for 0)."""
     if context is None or context.state != OPEN or context.lease_expires_at is None:
         return False
-    ttl = timedelta(seconds=get_settings().lease_ttl_seconds)
-    return bool(_aware(context.lease_expires_at) - now > ttl / 2 and (context.draft_version or 0) == version)
+    return not renewal_due(context.lease_expires_at, now) and (context.draft_version or 0) == version
 
 
 def quick_save_draft(session: Session, item_id: int, user: User, edited_text: str, version: int,
                      time_spent_s: float, outcome: str, needs_rewrite: bool) -> EditPublic | None:
     """Save the caller's draft the quick way and return it as stored; None when the locked path must decide.
     Raises InvalidInput or TooLarge, as the locked path would, for a save that fails its checks."""
-    from app.services.edits import check_request
-
     bind = session.get_bind()
     if not isinstance(bind, Engine) or (version == 0 and bind.dialect.name != "postgresql"):
         return None  # SQLite has no ON CONFLICT for the partial index here: first saves take the locked path
@@ -128,8 +119,7 @@ def quick_save_draft(session: Session, item_id: int, user: User, edited_text: st
             return None
         assert context is not None
         checked = check_request(context.rejected, edited_text, "draft", outcome, time_spent_s)
-        hunks, stats = edit_figures(context.rejected, edited_text, context.tokenizer)
-        stats = {**stats, "minimality": assess(stats, context).to_dict()}
+        hunks, stats, _ = grade_texts(context.rejected, edited_text, context.tokenizer, context)
         stored_outcome = "rewrite" if needs_rewrite else checked.outcome
         row = conn.execute(_WRITE_DRAFT if version else _NEW_DRAFT, {
             "b_item_id": item_id, "b_user_id": user.id, "b_version": version, "b_now": now, "b_text": edited_text,

@@ -22,7 +22,7 @@ from app.services import audit
 from app.services.diffing import edit_figures
 from app.services.errors import InvalidInput, NotFound, StaleEdit, TooLarge
 from app.services.item_state import lock_item, lock_item_and_dataset, refresh_item_state
-from app.services.minimality import HARD, Minimality, assess
+from app.services.minimality import HARD, Minimality, Thresholds, assess
 from app.services.queue import keep_lease, release_lease_in_tx
 
 log = logging.getLogger(__name__)
@@ -134,15 +134,21 @@ def check_request(rejected: str, edited_text: str, status: str, outcome: str, ti
     return Checked(st, outcome, min(time_spent_s, MAX_SAVE_SECONDS))
 
 
+def grade_texts(original: str, edited_text: str, tokenizer: str | None,
+                thresholds: Thresholds) -> tuple[list[Any], dict[str, Any], Minimality]:
+    """(hunks, stats, minimality) of an edit, computed here from the two texts; stats carry the verdict."""
+    hunks, stats = edit_figures(original, edited_text, tokenizer)
+    verdict = assess(stats, thresholds)
+    return hunks, {**stats, "minimality": verdict.to_dict()}, verdict
+
+
 def grade(
     session: Session, item: Item, edited_text: str, dataset: Dataset | None = None
 ) -> tuple[list[Any], dict[str, Any], Minimality]:
-    """(hunks, stats, minimality) of an edit of `item`, computed here from the two texts."""
+    """grade_texts for an edit of `item` against its dataset."""
     dataset = dataset or session.get(Dataset, item.dataset_id)
     assert dataset is not None
-    hunks, stats = edit_figures(item.rejected, edited_text, dataset.tokenizer)
-    verdict = assess(stats, dataset)
-    return hunks, {**stats, "minimality": verdict.to_dict()}, verdict
+    return grade_texts(item.rejected, edited_text, dataset.tokenizer, dataset)
 
 
 def save_edit(

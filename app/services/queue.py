@@ -148,18 +148,28 @@ def hold_lease(session: Session, item: Item, user: User, ttl_s: float | None = N
     return keep_lease(session, item, user, lease, ttl_s, lazy)
 
 
+def _aware(moment: datetime, now: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=now.tzinfo)  # SQLite hands back naive UTC
+
+
+def renewal_due(expires_at: datetime, now: datetime, ttl_s: float | None = None) -> bool:
+    """Whether a save should renew a lease: only once half its time is gone, which keeps a write off most
+    saves (the quick autosave in draft_save.py leaves those to the locked path)."""
+    return _aware(expires_at, now) - now <= _ttl(ttl_s) / 2
+
+
 def keep_lease(session: Session, item: Item, user: User, lease: Lease | None, ttl_s: float | None = None,
                lazy: bool = False) -> Lease:
     """hold_lease with the caller's lease row already read (None: there is none), under the item lock."""
     now, ttl = utcnow(), _ttl(ttl_s)
     if lease is None:
         raise LeaseLost(f"you hold no lease on item {item.id}: lease it again from the queue (GET /api/v1/queue/next)")
-    expires = lease.expires_at if lease.expires_at.tzinfo else lease.expires_at.replace(tzinfo=now.tzinfo)
+    expires = _aware(lease.expires_at, now)
     if expires <= now and session.scalar(_available_items(user, now, None).where(Item.id == item.id)) is None:
         raise LeaseLost(f"your lease on item {item.id} expired and the item is no longer available")
     if item.state != OPEN:
         raise LeaseLost(f"item {item.id} is {item.state} and no longer takes edits")
-    if lazy and expires - now > ttl / 2:
+    if lazy and not renewal_due(expires, now, ttl_s):
         return lease
     lease.expires_at = now + ttl
     session.flush()
