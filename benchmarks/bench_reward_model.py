@@ -3,13 +3,16 @@ RewardTrainer, on the same edit pairs (identical token ids) and the same trunk, 
 
 Every pair is cut to exactly --length tokens a side, so each optimiser step sees 2 x batch x length real
 tokens for every contender. A contender written NAME@M runs micro-batches of M pairs with gradient
-accumulation up to the same --batch-size (less activation memory, the same update). Each contender trains in its own process, so that its peak memory (ru_maxrss,
+accumulation up to the same --batch-size (less activation memory, the same update); NAME:ALLOCATOR runs it on
+'jemalloc' or 'system' (glibc's) malloc, where ours default to their config's (jemalloc) and TRL to the
+system's, as each ships. Each contender trains in its own process, so that its peak memory (ru_maxrss,
 or torch.cuda.max_memory_allocated on a GPU) is its own. Tokens/s come from the median step time after
 the first (warm-up) step. Targets: the token model at most 1.1 x the Bradley-Terry model's time per token;
 ours at least TRL's tokens/s with less peak memory.
 
     pip install -e '.[bench]'   # TRL, only for this benchmark; without it the TRL column is skipped
     python benchmarks/bench_reward_model.py --batch-size 8 --length 256 --steps 5
+    python benchmarks/bench_reward_model.py --contenders token-bt,sequence-bt,trl,trl:jemalloc
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from training.allocator import ALLOCATORS, allocator_env, allocator_in_use  # noqa: E402  (after the path)
+from training.reward.config import RewardModelConfig  # noqa: E402
 
 CONTENDERS = ("token-bt", "token-class", "token-regress", "sequence-bt", "trl")
 
@@ -58,17 +64,20 @@ def prepare(workdir: Path, args: argparse.Namespace) -> Path:
     return write_export(rows, workdir / "data.jsonl", export_id="bench-reward-model")
 
 
-def split_name(name: str, batch_size: int) -> tuple[str, int]:
-    """('token-bt', 4) from 'token-bt@4'; the micro-batch defaults to the whole batch."""
-    base, _, micro = name.partition("@")
-    size = int(micro) if micro else batch_size
-    if base not in CONTENDERS or size < 1 or batch_size % size:
-        raise SystemExit(f"bad contender {name!r}: use NAME or NAME@M with NAME in {', '.join(CONTENDERS)} "
-                         f"and M dividing --batch-size {batch_size}")
-    return base, size
+def split_name(name: str, batch_size: int) -> tuple[str, int, str]:
+    """('token-bt', 4, 'system') from 'token-bt@4:system'; the micro-batch defaults to the whole batch, the
+    allocator to the one each contender ships with."""
+    spec, _, allocator = name.partition(":")
+    base, _, micro = spec.partition("@")
+    size = int(micro) if micro.isdigit() else 0
+    allocator = allocator or ("system" if base == "trl" else RewardModelConfig.cpu_allocator)
+    if base not in CONTENDERS or (micro and size < 1) or batch_size % (size or batch_size) or allocator not in ALLOCATORS:
+        raise SystemExit(f"bad contender {name!r}: use NAME[@M][:ALLOCATOR] with NAME in {', '.join(CONTENDERS)}, "
+                         f"M dividing --batch-size {batch_size} and ALLOCATOR in {', '.join(ALLOCATORS)}")
+    return base, size or batch_size, allocator
 
 
-def run_ours(loss: str, micro: int, export: Path, workdir: Path, args: argparse.Namespace) -> dict:
+def run_ours(loss: str, micro: int, allocator: str, export: Path, workdir: Path, args: argparse.Namespace) -> dict:
     from training.config_io import load_config
     from training.reward.config import PRESETS, RewardModelConfig
     from training.reward.run_files import read_metrics
@@ -80,7 +89,7 @@ def run_ours(loss: str, micro: int, export: Path, workdir: Path, args: argparse.
             f"max_length={args.length}", f"batch_size={micro}", f"gradient_accumulation_steps={args.batch_size // micro}",
             f"max_steps={args.steps}",
             "validation_fraction=0", "eval_every=0", "plots=false", "warmup_ratio=0", "learning_rate=1e-5",
-            f"mixed_precision={'bf16' if args.bf16 else 'no'}"]
+            f"mixed_precision={'bf16' if args.bf16 else 'no'}", f"cpu_allocator={allocator}"]
     if model_type == "token":
         sets.append(f"token_loss={loss}")
     sets += args.set
@@ -129,9 +138,11 @@ def run_trl(micro: int, export: Path, workdir: Path, args: argparse.Namespace) -
 
 
 def child(name: str, export: Path, workdir: Path, args: argparse.Namespace) -> None:
-    base, micro = split_name(name, args.batch_size)
-    result = run_trl(micro, export, workdir, args) if base == "trl" else run_ours(base, micro, export, workdir, args)
+    base, micro, allocator = split_name(name, args.batch_size)
+    result = (run_trl(micro, export, workdir, args) if base == "trl"
+              else run_ours(base, micro, allocator, export, workdir, args))
     result["peak_gib"] = peak_memory_gib()
+    result["allocator"] = allocator_in_use()
     (workdir / f"{name}.json").write_text(json.dumps(result))
 
 
@@ -139,7 +150,7 @@ def summarize(name: str, result: dict, tokens_per_step: int) -> dict:
     steady = result["step_s"][1:] or result["step_s"]
     step = statistics.median(steady)
     return {"name": name, "step_s": step, "tokens_per_s": tokens_per_step / step, "peak_gib": result["peak_gib"],
-            "version": result.get("version", "")}
+            "version": result.get("version", ""), "allocator": result["allocator"]}
 
 
 def main() -> int:
@@ -150,7 +161,7 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=5, help="optimiser steps per contender (the first is warm-up)")
     parser.add_argument("--bf16", action="store_true", help="bf16 mixed precision for every contender (GPU)")
     parser.add_argument("--contenders", default="token-bt,sequence-bt,trl",
-                        help=f"comma-separated, from {', '.join(CONTENDERS)}")
+                        help=f"comma-separated NAME[@MICRO_BATCH][:ALLOCATOR], NAME from {', '.join(CONTENDERS)}")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a config override for our contenders (e.g. cpu_mmap_threshold_mib=0)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -175,7 +186,8 @@ def main() -> int:
             cmd += ["--bf16"] if args.bf16 else []
             cmd += [f"--set={item}" for item in args.set]
             load = os.getloadavg()[0]
-            done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+            env = {**os.environ, **allocator_env(split_name(name, args.batch_size)[2])}
+            done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=env)
             if done.returncode != 0:
                 print(f"{name}: failed\n{done.stderr[-2000:]}", file=sys.stderr)
                 continue
@@ -183,22 +195,23 @@ def main() -> int:
                          "load": load})
     print(f"reward-model training, {args.model}, batch {args.batch_size} pairs x {args.length} tokens a side, "
           f"{args.steps} steps ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)")
-    print(f"{'contender':<24}{'s/step':>9}{'tokens/s':>10}{'peak GiB':>10}{'load':>6}")
+    print(f"{'contender':<28}{'allocator':>10}{'s/step':>9}{'tokens/s':>10}{'peak GiB':>10}{'load':>6}")
     for r in rows:
         label = f"trl {r['version']} {r['name']}" if r["name"].startswith("trl") else f"ours {r['name']}"
-        print(f"{label:<24}{r['step_s']:>9.2f}{r['tokens_per_s']:>10.0f}{r['peak_gib']:>10.2f}{r['load']:>6.1f}")
-    by_name = {r["name"]: r for r in rows}
-    if "sequence-bt" in by_name:
-        for r in rows:
+        print(f"{label:<28}{r['allocator']:>10}{r['step_s']:>9.2f}{r['tokens_per_s']:>10.0f}{r['peak_gib']:>10.2f}"
+              f"{r['load']:>6.1f}")
+    ours = [r for r in rows if not r["name"].startswith("trl")]
+    baselines = [r for r in ours if split_name(r["name"], args.batch_size)[0] == "sequence-bt"]
+    for base in baselines[:1]:
+        for r in ours:
             if split_name(r["name"], args.batch_size)[0] in ("token-bt", "token-class", "token-regress"):
-                ratio = r["step_s"] / by_name["sequence-bt"]["step_s"]
-                print(f"{r['name']} time per token / Bradley-Terry: {ratio:.2f} (target <= 1.10)")
-    if "trl" in by_name:
-        trl = by_name["trl"]
-        for r in rows:
-            if not r["name"].startswith("trl"):
-                print(f"ours {r['name']} / TRL: tokens/s {r['tokens_per_s'] / trl['tokens_per_s']:.2f} (target >= 1.00), "
-                      f"peak memory {r['peak_gib'] / trl['peak_gib']:.2f} (target < 1.00)")
+                ratio = r["step_s"] / base["step_s"]
+                print(f"{r['name']} time per token / {base['name']}: {ratio:.2f} (target <= 1.10)")
+    for trl in (r for r in rows if r["name"].startswith("trl")):
+        for r in ours:
+            print(f"ours {r['name']} / {trl['name']} ({trl['allocator']}): tokens/s "
+                  f"{r['tokens_per_s'] / trl['tokens_per_s']:.2f} (target >= 1.00), "
+                  f"peak memory {r['peak_gib'] / trl['peak_gib']:.2f} (target < 1.00)")
     return 0
 
 

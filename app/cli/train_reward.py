@@ -26,6 +26,7 @@ def train_reward_model_command(
         TimeRemainingColumn,
     )
 
+    from training.allocator import run_on_allocator
     from training.config_io import ConfigError
     from training.reward.evaluate import format_table
     from training.reward.export_file import RewardDataError
@@ -38,6 +39,7 @@ def train_reward_model_command(
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    run_on_allocator(cfg.cpu_allocator)  # executes this command again when it must switch
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False) as progress:

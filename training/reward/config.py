@@ -61,8 +61,10 @@ class RewardModelConfig:
     """Recompute trunk activations in the backward pass to save memory."""
     lean_layers: bool = True
     """Llama-family trunks in float32: SwiGLU MLPs and RMSNorms recompute elementwise values in backward."""
+    cpu_allocator: Literal["jemalloc", "system"] = "jemalloc"
+    """Host memory allocator of a training program: jemalloc where installed (less memory on CPU), or the system's."""
     cpu_mmap_threshold_mib: int = 0
-    """Linux/glibc CPU runs: allocations this large get their own mapping (less memory, slower); 0: glibc's."""
+    """On glibc's allocator: allocations this large get their own mapping (less memory, slower); 0: glibc's."""
     lora: bool = False
     """Train LoRA adapters on the trunk (and the full head) instead of all weights; merged at save time."""
     lora_r: int = 16

@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 
-from training.allocator import pin_mmap_threshold
+from training.allocator import allocator_in_use, allow_restart, pin_mmap_threshold, run_on_allocator
 from training.config_io import ConfigError, load_config, save_config
 from training.lean_layers import use_lean_layers
 from training.ops import adamw
@@ -182,6 +182,7 @@ def _train(config: RewardModelConfig, on_progress: ProgressFn | None) -> TrainRe
         "model_type": config.model_type, "loss": config.loss_name, "total_steps": total_steps,
         "export": vars(data.export), "data": data.stats, "world_size": accelerator.num_processes,
         "device": str(accelerator.device), "mixed_precision": config.mixed_precision,
+        "cpu_allocator": allocator_in_use(),
     }
     run_info["tokenizer_name"], run_info["tokenizer_hash"] = tokenizer_identity(tokenizer)
     if main_process:
@@ -284,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         config = config_from_args(args.config, args.overrides, args.output_dir)
+        run_on_allocator(config.cpu_allocator)  # executes this program again when it must switch
         result = train_reward_model(config, on_progress=print_progress)
     except (ConfigError, RewardDataError, ModelSpecError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -295,4 +297,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    allow_restart()
     raise SystemExit(main())
