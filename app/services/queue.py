@@ -8,10 +8,13 @@ the whole lease transaction holds the database write lock, so leases are handed 
 """
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, delete, exists, func, select
+from sqlalchemy import Table, and_, bindparam, delete, exists, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
 
 from app.config import get_settings
 from app.models import Dataset, Edit, EditStatus, Item, Lease, Role, Skip, User
@@ -35,13 +38,17 @@ def _ttl(ttl_s: float | None) -> timedelta:
     return timedelta(seconds=ttl_s if ttl_s is not None else get_settings().lease_ttl_seconds)
 
 
-def _available_items(user: User, now: datetime, dataset_id: int | None) -> Select:
-    """Ids of the items this user may lease now (see the module docstring)."""
+def _available_items(by_dataset: bool) -> Select:
+    """Ids of the items user b_user_id may lease at b_now (see the module docstring), of dataset
+    b_dataset_id when `by_dataset`. Built once per shape: building and keying a statement this size costs
+    more server CPU than PostgreSQL takes to run it."""
+    user_id: BindParameter[int] = bindparam("b_user_id")
+    now: BindParameter[datetime] = bindparam("b_now", type_=Lease.expires_at.type)
     # Live leases of others per item, counted once for the whole query: as a subquery per candidate row it
     # re-read the leases table for each of the items other people hold, which every lease scans past.
     others_leases = (
         select(Lease.item_id, func.count().label("held"))
-        .where(Lease.expires_at > now, Lease.user_id != user.id)
+        .where(Lease.expires_at > now, Lease.user_id != user_id)
         .group_by(Lease.item_id)
         .subquery()
     )
@@ -56,40 +63,70 @@ def _available_items(user: User, now: datetime, dataset_id: int | None) -> Selec
         .outerjoin(others_leases, others_leases.c.item_id == Item.id)
         .where(
             Item.state == OPEN,
-            ~exists().where(Skip.item_id == Item.id, Skip.user_id == user.id),
-            ~exists().where(Edit.item_id == Item.id, Edit.author_id == user.id,
+            ~exists().where(Skip.item_id == Item.id, Skip.user_id == user_id),
+            ~exists().where(Edit.item_id == Item.id, Edit.author_id == user_id,
                             Edit.status.in_((*DONE_STATUSES, EditStatus.superseded))),
             func.coalesce(others_leases.c.held, 0) + done_edits < Dataset.annotations_per_item,
         )
     )
-    if dataset_id is not None:
-        query = query.where(Item.dataset_id == dataset_id)
-    return query
+    return query.where(Item.dataset_id == bindparam("b_dataset_id")) if by_dataset else query
 
 
-def _grant(session: Session, item_id: int, user: User, now: datetime, ttl: timedelta) -> Lease:
-    """Write the user's lease on an item, clearing expired leases of others on it."""
-    session.execute(delete(Lease).where(Lease.item_id == item_id, Lease.expires_at <= now, Lease.user_id != user.id))
-    lease = session.scalars(select(Lease).where(Lease.item_id == item_id, Lease.user_id == user.id)).first()
-    if lease is None:
-        lease = Lease(item_id=item_id, user_id=user.id, expires_at=now + ttl, created_at=now)
-        session.add(lease)
-    else:
-        lease.expires_at = now + ttl
-    session.flush()
-    return lease
-
-
-def _held_lease(session: Session, user: User, now: datetime, dataset_id: int | None) -> tuple[Item, Lease] | None:
+def _held_lease_query(by_dataset: bool) -> Select:
     query = (
         select(Item, Lease).join(Lease, Lease.item_id == Item.id)
-        .where(Lease.user_id == user.id, Lease.expires_at > now, Item.state == OPEN)
+        .where(Lease.user_id == bindparam("b_user_id"), Lease.expires_at > bindparam("b_now"), Item.state == OPEN)
         .order_by(Lease.created_at, Lease.id)
     )
-    if dataset_id is not None:
-        query = query.where(Item.dataset_id == dataset_id)
-    row = session.execute(query).first()
-    return (row[0], row[1]) if row else None
+    return query.where(Item.dataset_id == bindparam("b_dataset_id")) if by_dataset else query
+
+
+def _candidate_queries(available: Select) -> tuple[Select, Select]:
+    """The first available item where the user has a draft, then the first available one: each locked,
+    skipping rows another lease transaction holds."""
+    has_my_draft = exists().where(Edit.item_id == Item.id, Edit.author_id == bindparam("b_user_id"),
+                                  Edit.status == EditStatus.draft)
+    return tuple(query.order_by(Item.id).limit(1).with_for_update(of=Item, skip_locked=True)  # type: ignore[return-value]
+                 for query in (available.where(has_my_draft), available))
+
+
+_AVAILABLE = {by: _available_items(by) for by in (False, True)}
+_HELD = {by: _held_lease_query(by) for by in (False, True)}
+_CANDIDATES = {by: _candidate_queries(_AVAILABLE[by]) for by in (False, True)}
+# The re-check after locking loads the item itself, so that granting needs no further read of it.
+_STILL_AVAILABLE = {by: _AVAILABLE[by].with_only_columns(Item).where(Item.id == bindparam("b_item_id"))
+                    for by in (False, True)}
+_EXPIRED_OTHERS = delete(Lease).where(Lease.item_id == bindparam("b_item_id"),
+                                      Lease.expires_at <= bindparam("b_now"), Lease.user_id != bindparam("b_user_id"))
+_DELETE_OWN_LEASE = delete(Lease).where(Lease.item_id == bindparam("b_item_id"), Lease.user_id == bindparam("b_user_id"))
+_OWN_LEASE_ROW = select(Lease).where(Lease.item_id == bindparam("b_item_id"), Lease.user_id == bindparam("b_user_id"))
+# PostgreSQL: clear others' expired leases on the item and write the user's in one statement.
+_UPSERT_LEASE = (
+    pg_insert(Lease)
+    .values(item_id=bindparam("b_item_id"), user_id=bindparam("b_user_id"), expires_at=bindparam("b_expires"),
+            created_at=bindparam("b_now"))
+    .on_conflict_do_update(index_elements=["item_id", "user_id"], set_={"expires_at": bindparam("b_expires")})
+    .add_cte(_EXPIRED_OTHERS.cte("expired_others"))
+    .returning(*cast(Table, Lease.__table__).c)
+)
+_UPSERTED_LEASE = select(Lease).from_statement(_UPSERT_LEASE).execution_options(populate_existing=True)
+
+
+def _grant(session: Session, params: dict[str, Any]) -> Lease:
+    """Write the user's lease on item b_item_id until b_expires, clearing expired leases of others on it."""
+    if session.get_bind().dialect.name == "postgresql":
+        lease: Lease = session.scalars(_UPSERTED_LEASE, params).one()
+        return lease
+    session.execute(_EXPIRED_OTHERS, params)
+    found = session.scalars(_OWN_LEASE_ROW, params).first()
+    if found is None:
+        found = Lease(item_id=params["b_item_id"], user_id=params["b_user_id"], expires_at=params["b_expires"],
+                      created_at=params["b_now"])
+        session.add(found)
+    else:
+        found.expires_at = params["b_expires"]
+    session.flush()
+    return found
 
 
 def lease_next(
@@ -100,33 +137,30 @@ def lease_next(
     A user who still holds a live lease gets that item again (renewed), so reloading never hoards items.
     Items where the user has a draft come first, then the oldest items."""
     now, ttl = utcnow(), _ttl(ttl_s)
+    by_dataset = dataset_id is not None
+    params: dict[str, Any] = {"b_user_id": user.id, "b_now": now, "b_dataset_id": dataset_id,
+                              "b_expires": now + ttl}
     take_write_lock(session)
-    held = _held_lease(session, user, now, dataset_id)
+    held = session.execute(_HELD[by_dataset], params).first()
     if held is not None:
-        item, lease = held
+        item, lease = held[0], held[1]
         lease.expires_at = now + ttl
         session.commit()
         return item, lease
-    available = _available_items(user, now, dataset_id)
-    has_my_draft = exists().where(Edit.item_id == Item.id, Edit.author_id == user.id,
-                                  Edit.status == EditStatus.draft)
-    for query in (available.where(has_my_draft), available):
+    for query in _CANDIDATES[by_dataset]:
         for _attempt in range(20):
-            item_id = session.scalar(
-                query.order_by(Item.id).limit(1).with_for_update(of=Item, skip_locked=True)
-            )
+            item_id = session.scalar(query, params)
             if item_id is None:
                 break
             # Locked; re-check in a new statement, which sees any lease committed since the first one began.
-            if session.scalar(available.where(Item.id == item_id)) is None:
+            item = session.scalars(_STILL_AVAILABLE[by_dataset], {**params, "b_item_id": item_id}).first()
+            if item is None:
                 session.rollback()  # drop the lock; the next query no longer returns this item
                 take_write_lock(session)
                 continue
-            lease = _grant(session, item_id, user, now, ttl)
-            leased_item = session.get(Item, item_id)
-            assert leased_item is not None
+            lease = _grant(session, {**params, "b_item_id": item_id})
             session.commit()
-            return leased_item, lease
+            return item, lease
     session.commit()
     return None
 
@@ -165,7 +199,8 @@ def keep_lease(session: Session, item: Item, user: User, lease: Lease | None, tt
     if lease is None:
         raise LeaseLost(f"you hold no lease on item {item.id}: lease it again from the queue (GET /api/v1/queue/next)")
     expires = _aware(lease.expires_at, now)
-    if expires <= now and session.scalar(_available_items(user, now, None).where(Item.id == item.id)) is None:
+    if expires <= now and session.scalars(_STILL_AVAILABLE[False], {"b_user_id": user.id, "b_now": now,
+                                                                    "b_item_id": item.id}).first() is None:
         raise LeaseLost(f"your lease on item {item.id} expired and the item is no longer available")
     if item.state != OPEN:
         raise LeaseLost(f"item {item.id} is {item.state} and no longer takes edits")
@@ -188,7 +223,7 @@ def renew_lease(session: Session, item_id: int, user: User, ttl_s: float | None 
 
 def release_lease_in_tx(session: Session, item_id: int, user: User) -> bool:
     """Delete the caller's lease on an item inside the caller's transaction; False when there was none."""
-    deleted = session.execute(delete(Lease).where(Lease.item_id == item_id, Lease.user_id == user.id))
+    deleted = session.execute(_DELETE_OWN_LEASE, {"b_item_id": item_id, "b_user_id": user.id})
     return bool(getattr(deleted, "rowcount", 0))
 
 

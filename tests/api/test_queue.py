@@ -2,12 +2,14 @@
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.models import Item, Role
+from app.models import Item, Lease, Role
+from app.models.base import utcnow
 
 Clients = Callable[[str], TestClient]
 
@@ -116,3 +118,22 @@ def test_concurrent_leases_never_share_an_item(db_url: str) -> None:
     every = [item_id for ids in leased.values() for item_id in ids]
     assert len(every) == n_items and len(set(every)) == n_items
     assert sum(1 for ids in leased.values() if ids) > 1  # the work really was shared
+
+
+def test_an_expired_lease_comes_back_renewed_and_clears_others_expired_ones(
+    client_for: Clients, make_dataset, session: Session
+) -> None:
+    make_dataset(1, annotations_per_item=2)
+    first, second = client_for("annotator"), client_for("annotator2")
+    item_id = next_item_id(first)
+    assert next_item_id(second) == item_id
+    session.execute(update(Lease).values(expires_at=utcnow() - timedelta(seconds=1)))
+    session.commit()
+    # No live lease: the queue grants the item again, renewing the caller's own row and deleting the
+    # other annotator's expired one.
+    reply = first.get("/api/v1/queue/next")
+    assert reply.status_code == 200 and reply.json()["item"]["id"] == item_id
+    session.expire_all()
+    leases = session.scalars(select(Lease)).all()
+    assert [lease.user_id for lease in leases] == [reply.json()["lease"]["user_id"]]
+    assert leases[0].expires_at.replace(tzinfo=None) > utcnow().replace(tzinfo=None)
