@@ -72,3 +72,19 @@ def test_dashboard_page_shows_each_dataset_and_annotator(
     assert "annotator@example.org" in page and 'aria-label="1 accepted' not in page
     assert 'aria-label="0 accepted, 0 reviewed, 1 edited of 3 items"' in page
     assert page.count('<rect class="bar"') == 30
+
+
+def test_annotator_stats_are_per_annotator_and_leave_model_edits_out(
+    session: Session, accounts: dict[str, Account], make_dataset: Callable[..., Dataset],
+) -> None:
+    dataset = make_dataset(4, soft_max_changed_words=2, hard_max_changed_words=50)
+    first, second = accounts["annotator"], accounts["annotator2"]
+    done = {_submit(session, first, dataset, lambda t: t.replace("cold", "hot")).item_id,
+            _submit(session, first, dataset, lambda t: t.replace("cold water and wait", "a pan, then wait")).item_id,
+            _submit(session, second, dataset, lambda t: t.replace("cold", "warm")).item_id}
+    spare = next(i for i in dataset.items if i.id not in done)
+    edits.save_model_edit(session, spare.id, spare.rejected + " Extra words here.", model_name="claude-test")
+    rows = annotator_stats(session, dataset.id)
+    assert [(r.email, r.items_done, r.over_soft_share) for r in rows] == [
+        ("annotator2@example.org", 1, 0.0), ("annotator@example.org", 2, 0.5)]
+    assert all(r.median_time_s == 30.0 for r in rows)
