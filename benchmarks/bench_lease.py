@@ -1,12 +1,14 @@
-"""What one lease costs the server on PostgreSQL: statements sent, and CPU and wall time per lease.
+"""What one lease and one submit cost the server on PostgreSQL: statements sent, CPU and wall time each.
 
     .venv/bin/python -m benchmarks.bench_lease --annotators 200 --leases 2000
 
 A scratch database (dropped afterwards) with the load run's data; every annotator holds a live lease (as
-under load, where the queue scans past everyone else's), then annotators take turns leasing the next item
-and releasing it, in one process and one thread, so that the figures are the queue's own and not queueing
-behind other requests. Prints the median and p99 of CPU and wall time per `lease_next`, and the statements
-it sent.
+under load, where the queue scans past everyone else's), then one annotator leases the next item and
+releases it, again and again, in one process and one thread, so that the figures are the service's own and
+not queueing behind other requests. Then every other annotator submits a small edit of the item they hold
+(`save_edit`, the locked path: grading, version and lease checks, item state, audit), with the token-labels
+task left unqueued (no worker runs here). Prints the median and p99 of CPU and wall time per call, and the
+statements each sent.
 """
 
 import argparse
@@ -24,15 +26,24 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def report(what: str, cpu: list[float], wall: list[float], sent: list[int]) -> None:
+    print(f"{what}: CPU ms median {statistics.median(cpu):.2f}, p99 {percentile(cpu, 0.99):.2f}; "
+          f"wall ms median {statistics.median(wall):.2f}, p99 {percentile(wall, 0.99):.2f}; "
+          f"statements each {statistics.median(sent):.0f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--annotators", type=int, default=200)
     parser.add_argument("--leases", type=int, default=2000, help="leases measured (after 200 warm-up ones)")
     args = parser.parse_args()
 
+    import app.services.edits as edit_service
     from app.db import make_engine
     from app.models import User
     from app.services.queue import lease_next, release_lease
+
+    edit_service.enqueue_labels = lambda edit_id: None  # no worker here to compute token labels
 
     with scratch_database(prefix="redline_bench_lease") as url:
         seeded = seed(url, args.annotators + 1, 0, 0, items=args.annotators * 4, words=150)
@@ -41,11 +52,17 @@ def main() -> int:
         event.listen(engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1))
         with Session(engine, expire_on_commit=False) as session:  # as the server's sessions
             users = [session.get(User, uid) for uid in seeded.annotator_ids]
+            held = []
             for user in users[1:]:  # everyone else holds an item, as under load
-                assert user is not None and lease_next(session, user) is not None
+                assert user is not None
+                leased = lease_next(session, user)
+                assert leased is not None
+                held.append((user, leased[0]))
             me = users[0]
             assert me is not None
-            cpu, wall, sent = [], [], []
+            cpu: list[float] = []
+            wall: list[float] = []
+            sent: list[int] = []
             for k in range(200 + args.leases):
                 before, c0, w0 = statements[0], time.process_time(), time.perf_counter()
                 leased = lease_next(session, me)
@@ -56,11 +73,17 @@ def main() -> int:
                     cpu.append((c1 - c0) * 1000)
                     wall.append((w1 - w0) * 1000)
                     sent.append(after - before)
+            report(f"lease_next with {args.annotators} other live leases, {args.leases} leases", cpu, wall, sent)
+            cpu, wall, sent = [], [], []
+            for user, item in held:
+                before, c0, w0 = statements[0], time.process_time(), time.perf_counter()
+                edit_service.save_edit(session, item.id, user, item.rejected.replace("the", "a", 3),
+                                       status="submitted", needs_rewrite=True)
+                cpu.append((time.process_time() - c0) * 1000)
+                wall.append((time.perf_counter() - w0) * 1000)
+                sent.append(statements[0] - before)
+            report(f"submit (save_edit) of a 150-word response, {len(held)} submits", cpu, wall, sent)
         engine.dispose()
-    print(f"lease_next with {args.annotators} other live leases, {args.leases} leases: "
-          f"CPU ms median {statistics.median(cpu):.2f}, p99 {percentile(cpu, 0.99):.2f}; "
-          f"wall ms median {statistics.median(wall):.2f}, p99 {percentile(wall, 0.99):.2f}; "
-          f"statements per lease {statistics.median(sent):.0f}")
     return 0
 
 

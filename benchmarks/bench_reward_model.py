@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import resource
@@ -93,9 +94,11 @@ def run_ours(loss: str, micro: int, allocator: str, export: Path, workdir: Path,
     if model_type == "token":
         sets.append(f"token_loss={loss}")
     sets += args.set
-    train_reward_model(load_config(RewardModelConfig, "smollm2-cpu", PRESETS, sets))
+    peaks: list[float] = []
+    train_reward_model(load_config(RewardModelConfig, "smollm2-cpu", PRESETS, sets),
+                       on_progress=lambda row: peaks.append(peak_memory_gib()) if row["split"] == "train" else None)
     elapsed = [r["elapsed_s"] for r in read_metrics(out / "metrics.jsonl") if r["split"] == "train"]
-    return {"step_s": [b - a for a, b in zip([0.0, *elapsed], elapsed, strict=False)]}
+    return {"step_s": [b - a for a, b in zip([0.0, *elapsed], elapsed, strict=False)], "step_peaks_gib": peaks}
 
 
 def run_trl(micro: int, export: Path, workdir: Path, args: argparse.Namespace) -> dict:
@@ -114,6 +117,7 @@ def run_trl(micro: int, export: Path, workdir: Path, args: argparse.Namespace) -
     data = Dataset.from_list([{"chosen_ids": r["edited_input_ids"], "rejected_ids": r["original_input_ids"]}
                               for r in rows])
     stamps: list[float] = []
+    peaks: list[float] = []
 
     class StepTimer(TrainerCallback):
         """Time from one optimiser step's end to the next: loading, forward, backward, update and logging,
@@ -124,6 +128,7 @@ def run_trl(micro: int, export: Path, workdir: Path, args: argparse.Namespace) -
 
         def on_step_end(self, *a, **k):  # noqa: ANN002, ANN003, ANN201
             stamps.append(time.perf_counter())
+            peaks.append(peak_memory_gib())
 
     config = RewardConfig(output_dir=str(workdir / f"trl-{micro}"), per_device_train_batch_size=micro,
                           gradient_accumulation_steps=args.batch_size // micro, max_steps=args.steps, learning_rate=1e-5, lr_scheduler_type="constant", logging_steps=1,
@@ -134,7 +139,8 @@ def run_trl(micro: int, export: Path, workdir: Path, args: argparse.Namespace) -
     trainer.train()
     import trl
 
-    return {"step_s": [b - a for a, b in zip(stamps, stamps[1:], strict=False)], "version": trl.__version__}
+    return {"step_s": [b - a for a, b in zip(stamps, stamps[1:], strict=False)], "version": trl.__version__,
+            "step_peaks_gib": peaks}
 
 
 def child(name: str, export: Path, workdir: Path, args: argparse.Namespace) -> None:
@@ -150,6 +156,7 @@ def summarize(name: str, result: dict, tokens_per_step: int) -> dict:
     steady = result["step_s"][1:] or result["step_s"]
     step = statistics.median(steady)
     return {"name": name, "step_s": step, "tokens_per_s": tokens_per_step / step, "peak_gib": result["peak_gib"],
+            "first_step_gib": (result["step_peaks_gib"] or [math.nan])[0],
             "version": result.get("version", ""), "allocator": result["allocator"]}
 
 
@@ -195,11 +202,14 @@ def main() -> int:
                          "load": load})
     print(f"reward-model training, {args.model}, batch {args.batch_size} pairs x {args.length} tokens a side, "
           f"{args.steps} steps ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)")
-    print(f"{'contender':<28}{'allocator':>10}{'s/step':>9}{'tokens/s':>10}{'peak GiB':>10}{'load':>6}")
+    # The peak after the first step against the whole run's: how much the allocator's heap grew past the
+    # working set as steps went by.
+    print(f"{'contender':<28}{'allocator':>10}{'s/step':>9}{'tokens/s':>10}{'step-1 GiB':>11}{'peak GiB':>10}"
+          f"{'load':>6}")
     for r in rows:
         label = f"trl {r['version']} {r['name']}" if r["name"].startswith("trl") else f"ours {r['name']}"
-        print(f"{label:<28}{r['allocator']:>10}{r['step_s']:>9.2f}{r['tokens_per_s']:>10.0f}{r['peak_gib']:>10.2f}"
-              f"{r['load']:>6.1f}")
+        print(f"{label:<28}{r['allocator']:>10}{r['step_s']:>9.2f}{r['tokens_per_s']:>10.0f}"
+              f"{r['first_step_gib']:>11.2f}{r['peak_gib']:>10.2f}{r['load']:>6.1f}")
     ours = [r for r in rows if not r["name"].startswith("trl")]
     baselines = [r for r in ours if split_name(r["name"], args.batch_size)[0] == "sequence-bt"]
     for base in baselines[:1]:

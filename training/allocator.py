@@ -31,7 +31,9 @@ JEMALLOC_PATH_ENV = "REDLINE_JEMALLOC"
 SWITCHED_ENV = "REDLINE_ALLOCATOR_SWITCHED"
 """Set in a process started on the chosen allocator, so that it never tries to switch again."""
 # Freed pages stay with the process for reuse (the training step needs them again within seconds);
-# jemalloc's default gives them back after 10 s and faults them in again, which made steps 50 % slower.
+# jemalloc's default gives them back after 10 s and faults them in again, which made steps about 50 % slower
+# (see it with MALLOC_CONF=dirty_decay_ms:10000 before benchmarks/bench_reward_model.py --contenders token-bt:
+# a MALLOC_CONF of the caller's is kept).
 JEMALLOC_CONF = "dirty_decay_ms:-1,muzzy_decay_ms:-1"
 LIBRARY_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib/x86_64-linux-gnu",
                 "/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib", "/opt/homebrew/lib")

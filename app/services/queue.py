@@ -98,8 +98,12 @@ _STILL_AVAILABLE = {by: _AVAILABLE[by].with_only_columns(Item).where(Item.id == 
                     for by in (False, True)}
 _EXPIRED_OTHERS = delete(Lease).where(Lease.item_id == bindparam("b_item_id"),
                                       Lease.expires_at <= bindparam("b_now"), Lease.user_id != bindparam("b_user_id"))
+# Built once: every save runs it, and building a statement costs more CPU than running it.
+_OWN_LEASE = (
+    select(Lease).where(Lease.item_id == bindparam("b_item_id"), Lease.user_id == bindparam("b_user_id"))
+    .execution_options(populate_existing=True)
+)
 _DELETE_OWN_LEASE = delete(Lease).where(Lease.item_id == bindparam("b_item_id"), Lease.user_id == bindparam("b_user_id"))
-_OWN_LEASE_ROW = select(Lease).where(Lease.item_id == bindparam("b_item_id"), Lease.user_id == bindparam("b_user_id"))
 # PostgreSQL: clear others' expired leases on the item and write the user's in one statement.
 _UPSERT_LEASE = (
     pg_insert(Lease)
@@ -118,7 +122,7 @@ def _grant(session: Session, params: dict[str, Any]) -> Lease:
         lease: Lease = session.scalars(_UPSERTED_LEASE, params).one()
         return lease
     session.execute(_EXPIRED_OTHERS, params)
-    found = session.scalars(_OWN_LEASE_ROW, params).first()
+    found = session.scalars(_OWN_LEASE, params).first()
     if found is None:
         found = Lease(item_id=params["b_item_id"], user_id=params["b_user_id"], expires_at=params["b_expires"],
                       created_at=params["b_now"])
@@ -163,13 +167,6 @@ def lease_next(
             return item, lease
     session.commit()
     return None
-
-
-# Built once: every save runs it, and building a statement costs more CPU than running it.
-_OWN_LEASE = (
-    select(Lease).where(Lease.item_id == bindparam("b_item_id"), Lease.user_id == bindparam("b_user_id"))
-    .execution_options(populate_existing=True)
-)
 
 
 def hold_lease(session: Session, item: Item, user: User, ttl_s: float | None = None, lazy: bool = False) -> Lease:
