@@ -5,10 +5,11 @@
 A scratch database (dropped afterwards) with the load run's data; every annotator holds a live lease (as
 under load, where the queue scans past everyone else's), then one annotator leases the next item and
 releases it, again and again, in one process and one thread, so that the figures are the service's own and
-not queueing behind other requests. Then every other annotator submits a small edit of the item they hold
-(`save_edit`, the locked path: grading, version and lease checks, item state, audit), with the token-labels
-task left unqueued (no worker runs here). Prints the median and p99 of CPU and wall time per call, and the
-statements each sent.
+not queueing behind other requests. Then every other annotator saves a draft of the item they hold and
+submits a small edit of it, alternately the locked way (`edits.save_edit`: grading, version and lease
+checks, item state, audit in seven statements) and the way the server does (`saving.save_annotation`: the
+quick submit in two), with the token-labels task left unqueued (no worker runs here). Prints the median and
+p99 of CPU and wall time per call, and the statements each sent (BEGIN and COMMIT not counted).
 """
 
 import argparse
@@ -42,6 +43,7 @@ def main() -> int:
     from app.db import make_engine
     from app.models import User
     from app.services.queue import lease_next, release_lease
+    from app.services.saving import save_annotation
 
     edit_service.enqueue_labels = lambda edit_id: None  # no worker here to compute token labels
 
@@ -74,15 +76,20 @@ def main() -> int:
                     wall.append((w1 - w0) * 1000)
                     sent.append(after - before)
             report(f"lease_next with {args.annotators} other live leases, {args.leases} leases", cpu, wall, sent)
-            cpu, wall, sent = [], [], []
-            for user, item in held:
+            paths = {"locked (save_edit)": edit_service.save_edit, "quick (save_annotation)": save_annotation}
+            figures: dict[str, tuple[list[float], list[float], list[int]]] = {name: ([], [], []) for name in paths}
+            for k, (user, item) in enumerate(held):
+                draft = save_annotation(session, item.id, user, item.rejected.replace("the", "a", 1), "draft", 0)
+                name = list(paths)[k % 2]
+                cpu, wall, sent = figures[name]
                 before, c0, w0 = statements[0], time.process_time(), time.perf_counter()
-                edit_service.save_edit(session, item.id, user, item.rejected.replace("the", "a", 3),
-                                       status="submitted", needs_rewrite=True)
+                paths[name](session, item.id, user, item.rejected.replace("the", "a", 3), status="submitted",
+                            version=draft.version, needs_rewrite=True)
                 cpu.append((time.process_time() - c0) * 1000)
                 wall.append((time.perf_counter() - w0) * 1000)
                 sent.append(statements[0] - before)
-            report(f"submit (save_edit) of a 150-word response, {len(held)} submits", cpu, wall, sent)
+            for name, (cpu, wall, sent) in figures.items():
+                report(f"submit {name} of a 150-word response, {len(cpu)} submits", cpu, wall, sent)
         engine.dispose()
     return 0
 

@@ -12,9 +12,8 @@ from app.models import Item, Role, User
 from app.schemas.items import EditPublic, EditSave, FlagRequest, ItemPublic, LeasePublic, SkipRequest
 from app.schemas.review import ItemHistory
 from app.services import queue
-from app.services.draft_save import quick_save_draft
-from app.services.edits import save_edit
 from app.services.review import item_history
+from app.services.saving import save_annotation
 
 router = APIRouter(prefix="/api/v1/items", tags=["items"])
 
@@ -31,14 +30,8 @@ def get_item(item_id: int, session: SessionDep, user: CurrentUser) -> Item:
 
 
 def _save(session: Session, item_id: int, body: EditSave, user: User) -> EditPublic:
-    if body.status == "draft":
-        quick = quick_save_draft(session, item_id, user, body.edited_text, body.version, body.time_spent_s,
-                                 body.outcome, body.needs_rewrite)
-        if quick is not None:
-            return quick
-    edit = save_edit(session, item_id, user, body.edited_text, status=body.status, version=body.version,
-                     time_spent_s=body.time_spent_s, outcome=body.outcome, needs_rewrite=body.needs_rewrite)
-    return EditPublic.model_validate(edit)
+    return save_annotation(session, item_id, user, body.edited_text, body.status, body.version, body.time_spent_s,
+                           body.outcome, body.needs_rewrite)
 
 
 @router.put("/{item_id}/edit", response_model=EditPublic, responses=CONFLICT)

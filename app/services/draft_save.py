@@ -62,7 +62,7 @@ _GRADING_CONTEXT = (
 
 _LEASE_LIVES = exists().where(_LEASES.c.item_id == bindparam("b_item_id"), _LEASES.c.user_id == bindparam("b_user_id"),
                               _LEASES.c.expires_at > bindparam("b_now"))
-_REPLY_COLUMNS = [c for c in _EDITS.c if c.name in EditPublic.model_fields
+REPLY_COLUMNS = [c for c in _EDITS.c if c.name in EditPublic.model_fields
                   and c.name not in ("edited_text", "hunks", "stats")]  # these the caller has already
 _WRITE_DRAFT = (
     update(_EDITS)
@@ -72,7 +72,7 @@ _WRITE_DRAFT = (
             hunks=bindparam("b_hunks"), stats=bindparam("b_stats"), updated_at=bindparam("b_now"),
             submitted_at=None, version=_EDITS.c.version + 1,
             time_spent_s=func.coalesce(_EDITS.c.time_spent_s, literal_column("0.0")) + bindparam("b_seconds"))
-    .returning(*_REPLY_COLUMNS)
+    .returning(*REPLY_COLUMNS)
 )
 
 
@@ -93,7 +93,7 @@ _NEW_DRAFT = (
         .where(_LEASE_LIVES),
     )
     .on_conflict_do_nothing(index_elements=["item_id", "author_id"], index_where=text("status = 'draft'"))
-    .returning(*_REPLY_COLUMNS)
+    .returning(*REPLY_COLUMNS)
 )
 
 

@@ -40,7 +40,7 @@ def enqueue_labels(edit_id: int) -> None:
     send_task(LABELS_TASK, edit_id)
 
 
-def _enqueue_after_commit(edit_id: int) -> None:
+def enqueue_after_commit(edit_id: int) -> None:
     try:
         enqueue_labels(edit_id)
     except Exception:  # the edit is safe in the database; the labels are recomputed at export if missing
@@ -142,6 +142,16 @@ def grade_texts(original: str, edited_text: str, tokenizer: str | None,
     return hunks, {**stats, "minimality": verdict.to_dict()}, verdict
 
 
+def check_submittable(verdict: Minimality, needs_rewrite: bool) -> None:
+    """InvalidInput for a submit over the dataset's hard minimality threshold not declared a rewrite."""
+    if verdict.level == HARD and not needs_rewrite:
+        raise InvalidInput(
+            "the edit is over the dataset's hard minimality threshold (" + "; ".join(verdict.reasons)
+            + "): make a smaller edit, or declare that the response needed a rewrite (needs_rewrite)",
+            field="needs_rewrite", minimality=verdict.to_dict(),
+        )
+
+
 def grade(
     session: Session, item: Item, edited_text: str, dataset: Dataset | None = None
 ) -> tuple[list[Any], dict[str, Any], Minimality]:
@@ -177,12 +187,8 @@ def save_edit(
     # Graded under the item lock: a few milliseconds, and it saves the save path a round trip.
     hunks, stats, verdict = grade(session, item, edited_text, dataset)
     submitting = checked.status == EditStatus.submitted
-    if submitting and verdict.level == HARD and not needs_rewrite:
-        raise InvalidInput(
-            "the edit is over the dataset's hard minimality threshold (" + "; ".join(verdict.reasons)
-            + "): make a smaller edit, or declare that the response needed a rewrite (needs_rewrite)",
-            field="needs_rewrite", minimality=verdict.to_dict(),
-        )
+    if submitting:
+        check_submittable(verdict, needs_rewrite)
     lease, draft = _lease_and_draft(session, item_id, user)
     keep_lease(session, item, user, lease, lazy=True)  # a submit deletes the lease: renewing it first is a wasted write
     stored = draft.version if draft else 0
@@ -208,7 +214,7 @@ def save_edit(
         _finish_submit(session, item, user, edit, dataset.annotations_per_item)
     session.commit()
     if submitting:
-        _enqueue_after_commit(edit.id)
+        enqueue_after_commit(edit.id)
     return edit
 
 
@@ -266,7 +272,7 @@ def save_model_edit(
     refresh_item_state(session, item)
     session.commit()
     if status != EditStatus.draft:
-        _enqueue_after_commit(edit.id)
+        enqueue_after_commit(edit.id)
     return edit
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.models import Edit, EditStatus, Item, User
 from app.models.base import utcnow
 from app.services import audit
-from app.services.edits import _enqueue_after_commit, check_text, grade
+from app.services.edits import check_text, enqueue_after_commit, grade
 from app.services.errors import InvalidInput, NotFound, ReviewConflict
 from app.services.item_state import lock_item, refresh_item_state
 
@@ -142,7 +142,7 @@ def modify_edit(
     refresh_item_state(session, item)
     audit.record(session, reviewer, "edit.modify", new, {"item_id": item.id, "parent_id": superseded.id})
     session.commit()
-    _enqueue_after_commit(new.id)
+    enqueue_after_commit(new.id)
     return new
 
 

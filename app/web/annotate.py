@@ -13,9 +13,9 @@ from app.models import Dataset, Edit, EditStatus, Item, User
 from app.models.base import utcnow
 from app.services import edits, queue
 from app.services.datasets import get_dataset, list_datasets
-from app.services.draft_save import quick_save_draft
 from app.services.errors import InvalidInput, LeaseLost, NotFound, ServiceError, StaleEdit
 from app.services.progress import dataset_progress
+from app.services.saving import save_annotation
 from app.web.pages import AnnotatorPage
 from app.web.preview import build_preview
 from app.web.render import is_htmx, render
@@ -160,8 +160,7 @@ def post_draft(item_id: int, request: Request, session: SessionDep, user: Annota
     """Autosave (a moment after typing stops) and Ctrl+S: store the draft under the version check."""
     spent = _work_seconds(session, item_id, user)
     try:
-        edit = (quick_save_draft(session, item_id, user, edited_text, version, spent, "edited", False)
-                or edits.save_edit(session, item_id, user, edited_text, "draft", version, spent))
+        edit = save_annotation(session, item_id, user, edited_text, "draft", version, spent)
     except StaleEdit as exc:
         return _message(request, f"Not saved: this draft was saved elsewhere (now version {exc.current_version}). "
                         "Reload the page to continue from the newest version.", "error", 409)
@@ -178,7 +177,7 @@ def post_submit(item_id: int, request: Request, session: SessionDep, user: Annot
     item, _ = _leased_item(session, item_id, user)
     spent = _work_seconds(session, item_id, user)
     try:
-        edits.save_edit(session, item_id, user, edited_text, "submitted", version, spent,
+        save_annotation(session, item_id, user, edited_text, "submitted", version, spent,
                         needs_rewrite=needs_rewrite)
     except (InvalidInput, StaleEdit, LeaseLost) as exc:
         return _message(request, _refusal(exc), "error", exc.status_code)
@@ -195,7 +194,7 @@ def post_no_edit(item_id: int, request: Request, session: SessionDep, user: Anno
                         "response really needs no edit, or submit your edit.", "error", 422)
     spent = _work_seconds(session, item_id, user)
     try:
-        edits.save_edit(session, item_id, user, item.rejected, "submitted", version, spent,
+        save_annotation(session, item_id, user, item.rejected, "submitted", version, spent,
                         outcome="no_edit_needed")
     except (InvalidInput, StaleEdit, LeaseLost) as exc:
         return _message(request, _refusal(exc), "error", exc.status_code)

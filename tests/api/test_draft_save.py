@@ -22,7 +22,7 @@ Clients = Callable[[str], TestClient]
 @pytest.fixture
 def locked_path_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The item ids that reached the locked path (edits.save_edit) through the API route."""
-    from app.routes import items
+    from app.services import saving
 
     calls: list[int] = []
 
@@ -30,7 +30,7 @@ def locked_path_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(item_id)
         return edits.save_edit(session, item_id, *args, **kwargs)
 
-    monkeypatch.setattr(items, "save_edit", counted)
+    monkeypatch.setattr(saving, "save_edit", counted)
     return calls
 
 
