@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import Computed, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Timestamped, utcnow
@@ -23,6 +23,8 @@ class Edit(Timestamped, Base):
     __tablename__ = "edits"
     __table_args__ = (
         Index("ix_edits_item_status", "item_id", "status"),
+        # An annotator's own edits by item: leasing skips the items they already finished.
+        Index("ix_edits_author_item", "author_id", "item_id"),
         # One working draft per item and author (model drafts have none): first saves rely on it.
         Index("uq_edits_one_draft", "item_id", "author_id", unique=True, postgresql_where=text("status = 'draft'"),
               sqlite_where=text("status = 'draft'")),
@@ -30,7 +32,7 @@ class Edit(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     model_name: Mapped[str | None] = mapped_column(String(200), default=None, doc="Set when a model made it.")
     batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("autoedit_batches.id", ondelete="SET NULL"), index=True, default=None
@@ -44,6 +46,10 @@ class Edit(Timestamped, Base):
     flags: Mapped[list[Any]] = mapped_column(default=list)
     hunks: Mapped[list[Any]] = mapped_column(default=list)
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # stats["minimality"]["level"], kept by the database (migration 0003 has the SQLite form): the
+    # dashboard counts it per annotator without decoding every edit's stats.
+    minimality_level: Mapped[str | None] = mapped_column(
+        String(8), Computed("(stats -> 'minimality' ->> 'level')", persisted=True))
     version: Mapped[int] = mapped_column(default=1)
     time_spent_s: Mapped[float] = mapped_column(default=0.0)
     prompt_version: Mapped[str | None] = mapped_column(String(50), default=None)

@@ -114,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     print(*rec.error_samples(), sep="\n") if rec.total_errors else None
     print(*verdict.lines(), sep="\n")
     start = ledger.successes[0] if ledger.successes else 0.0
+    window = max(5.0, elapsed / 6)
+    for endpoint in ("draft save", "submit", "lease"):
+        tails = rec.p99_by_window(endpoint, start, window)
+        print(f"p99 {endpoint} ms per {window:.0f} s of the run: " + ", ".join(f"{ms:.0f}" for ms in tails))
     slow = sorted(rec.slowest, key=lambda r: r[1])
     print("slowest requests (ms @ s into the run): " + ", ".join(f"{name} {s * 1000:.0f} @ {at - start:.0f}"
                                                                for s, at, name in slow[-10:]))

@@ -23,13 +23,17 @@ class Recorder:
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     expected: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     """Refusals the scenario expects and handles (a 409 after a fault, a 204 from an empty queue)."""
+    finished_at: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    """time.monotonic() at the end of each request in `latencies`, in the same order."""
     slowest: list[tuple[float, float, str]] = field(default_factory=list)
     """(seconds, time.monotonic() at the end, endpoint) of the 20 slowest requests, to find stalls."""
 
     def ok(self, endpoint: str, seconds: float) -> None:
+        now = time.monotonic()
         self.latencies[endpoint].append(seconds)
+        self.finished_at[endpoint].append(now)
         if len(self.slowest) < 20 or seconds > self.slowest[0][0]:
-            heapq.heappush(self.slowest, (seconds, time.monotonic(), endpoint))
+            heapq.heappush(self.slowest, (seconds, now, endpoint))
             if len(self.slowest) > 20:
                 heapq.heappop(self.slowest)
 
@@ -56,6 +60,14 @@ class Recorder:
                 f"{percentile(ms, 99):>9.1f}{(ms[-1] if ms else math.nan):>9.1f}{len(self.errors.get(name, [])):>8}"
             )
         return lines
+
+    def p99_by_window(self, endpoint: str, start: float, window_s: float) -> list[float]:
+        """p99 latency (ms) of `endpoint` in each `window_s` slice of the run from `start`: a tail that grows
+        with the run (the data piling up) looks different from one spread evenly."""
+        slices: dict[int, list[float]] = defaultdict(list)
+        for seconds, at in zip(self.latencies.get(endpoint, []), self.finished_at.get(endpoint, []), strict=True):
+            slices[int((at - start) // window_s)].append(seconds * 1000)
+        return [percentile(sorted(slices[k]), 99) for k in sorted(slices)]
 
     def error_samples(self, limit: int = 8) -> list[str]:
         out = []

@@ -7,19 +7,22 @@ from sqlalchemy.orm import Session
 
 from app.models import Dataset, Edit
 from app.services import edits, queue, review
+from app.services.progress import dataset_progress
 from app.services.stats import annotator_stats, daily_edits
 from app.web.charts import bar_chart, nice_ceiling
 from tests.fixtures_app import Account
 from tests.web.conftest import PageClient
 
 
-def _submit(session: Session, account: Account, dataset: Dataset, text_of: Callable[[str], str]) -> Edit:
+def _submit(session: Session, account: Account, dataset: Dataset, text_of: Callable[[str], str],
+            time_spent_s: float = 30.0, needs_rewrite: bool = False) -> Edit:
     leased = queue.lease_next(session, account.user, dataset.id)
     assert leased is not None
     item = leased[0]
     text = text_of(item.rejected)
     outcome = "no_edit_needed" if text == item.rejected else "edited"
-    return edits.save_edit(session, item.id, account.user, text, "submitted", time_spent_s=30.0, outcome=outcome)
+    return edits.save_edit(session, item.id, account.user, text, "submitted", time_spent_s=time_spent_s,
+                           outcome=outcome, needs_rewrite=needs_rewrite)
 
 
 def test_annotator_stats_count_work_and_review_outcomes(
@@ -88,3 +91,42 @@ def test_annotator_stats_are_per_annotator_and_leave_model_edits_out(
     assert [(r.email, r.items_done, r.over_soft_share) for r in rows] == [
         ("annotator2@example.org", 1, 0.0), ("annotator@example.org", 2, 0.5)]
     assert all(r.median_time_s == 30.0 for r in rows)
+
+
+def test_the_median_time_and_the_level_column_follow_the_stored_edits(
+    session: Session, accounts: dict[str, Account], make_dataset: Callable[..., Dataset],
+) -> None:
+    """The database aggregates (the median on PostgreSQL, in Python on SQLite) over a level it reads from
+    each edit's stats itself: both must agree with the edits as stored."""
+    dataset = make_dataset(5, soft_max_changed_words=2, hard_max_changed_words=4)
+    ann = accounts["annotator"]
+    texts = {10.0: lambda t: t.replace("cold", "hot"), 60.0: lambda t: t.replace("cold water and", "a pan and"),
+             20.0: lambda t: t.replace("cold water and wait for", "a pan, then simmer it for")}
+    made = [_submit(session, ann, dataset, text_of, spent, needs_rewrite=True) for spent, text_of in texts.items()]
+    session.expire_all()
+    stored = session.query(Edit).filter(Edit.id.in_([e.id for e in made])).order_by(Edit.id).all()
+    assert [e.minimality_level for e in stored] == [e.stats["minimality"]["level"] for e in stored]
+    assert [e.minimality_level for e in stored] == ["ok", "soft", "hard"]
+    [row] = annotator_stats(session, dataset.id)
+    assert (row.items_done, row.median_time_s, row.over_soft_share) == (3, 20.0, 2 / 3)
+    fourth = _submit(session, ann, dataset, lambda t: t + " Yes.", 40.0)
+    assert fourth.id and annotator_stats(session, dataset.id)[0].median_time_s == 30.0  # (20 + 40) / 2
+
+
+def test_dataset_progress_counts_each_figure_once_per_item(
+    session: Session, accounts: dict[str, Account], make_dataset: Callable[..., Dataset],
+) -> None:
+    dataset = make_dataset(5)
+    ann, reviewer = accounts["annotator"], accounts["reviewer"].user
+    accepted = _submit(session, ann, dataset, lambda t: t.replace("cold", "hot"))
+    rejected = _submit(session, ann, dataset, lambda t: t.replace("cold", "warm"))
+    _submit(session, ann, dataset, lambda t: t)  # no edit needed
+    review.accept_edit(session, accepted.id, reviewer)
+    review.reject_edit(session, rejected.id, reviewer, "not better")
+    leased = queue.lease_next(session, ann.user, dataset.id)
+    assert leased is not None
+    queue.flag_item(session, leased[0].id, ann.user, "unclear", "which egg?")
+    assert dataset_progress(session, dataset.id).to_dict() == {
+        "items": 5, "edited": 2, "reviewed": 2, "accepted": 1, "flagged": 1, "no_edit_needed": 1}
+    assert dataset_progress(session, make_dataset(2).id).to_dict() == {
+        "items": 2, "edited": 0, "reviewed": 0, "accepted": 0, "flagged": 0, "no_edit_needed": 0}

@@ -74,3 +74,37 @@ def test_modify_stores_a_new_version_and_keeps_the_old_in_the_history(
     assert versions[1].parent_id == edit.id and versions[1].edited_text == text
     history = rev.get(f"/review/edits/{versions[1].id}").text
     assert history.count("<strong>Version ") == 2 and "fixed the time" in history
+
+
+def test_the_queue_page_reads_the_same_statements_for_one_edit_or_many(
+    session: Session, accounts: dict[str, Account], make_dataset: Callable[..., Dataset],
+    page_client: Callable[[str], PageClient],
+) -> None:
+    """The list leaves texts unread; a column it still shows must not load row by row."""
+    from sqlalchemy import event
+
+    from app.db import get_engine
+
+    reviewer = page_client("reviewer")
+
+    def statements_of_the_page() -> list[str]:
+        reviewer.get("/review")  # the session and token caches are warm for the measured request
+        sent: list[str] = []
+
+        def count(*args: object) -> None:
+            sent.append(str(args[2]))
+
+        event.listen(get_engine(), "before_cursor_execute", count)
+        try:
+            page = reviewer.get("/review").text
+        finally:
+            event.remove(get_engine(), "before_cursor_execute", count)
+        assert page.count('data-review-edit="') == len(session.scalars(
+            select(Edit.id).where(Edit.status == EditStatus.submitted)).all())
+        return sent
+
+    _submitted(session, make_dataset, accounts["annotator"])
+    one = statements_of_the_page()
+    for _ in range(4):
+        _submitted(session, make_dataset, accounts["annotator"])
+    assert len(statements_of_the_page()) == len(one)
