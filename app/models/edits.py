@@ -25,6 +25,9 @@ class Edit(Timestamped, Base):
         Index("ix_edits_item_status", "item_id", "status"),
         # An annotator's own edits by item: leasing skips the items they already finished.
         Index("ix_edits_author_item", "author_id", "item_id"),
+        # The review queue, oldest submission first.
+        Index("ix_edits_review_queue", "submitted_at", "id", postgresql_where=text("status = 'submitted'"),
+              sqlite_where=text("status = 'submitted'")),
         # One working draft per item and author (model drafts have none): first saves rely on it.
         Index("uq_edits_one_draft", "item_id", "author_id", unique=True, postgresql_where=text("status = 'draft'"),
               sqlite_where=text("status = 'draft'")),

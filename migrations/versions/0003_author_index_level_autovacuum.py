@@ -1,4 +1,4 @@
-"""edits by author and item, the minimality level as a generated column, autovacuum for the busy tables
+"""edits by author and item, the review queue index, the minimality level as a generated column, autovacuum
 
 Revision ID: 0003
 Revises: 0002
@@ -37,6 +37,9 @@ def upgrade() -> None:
     # look-up of their own edits, not a walk over every edit of the dataset. It covers author look-ups too.
     op.create_index('ix_edits_author_item', 'edits', ['author_id', 'item_id'], unique=False)
     op.drop_index('ix_edits_author_id', table_name='edits')
+    # The review queue: submitted edits, oldest first; reviewers poll it, and a page reads the first 100.
+    op.create_index('ix_edits_review_queue', 'edits', ['submitted_at', 'id'], unique=False,
+                    postgresql_where=sa.text("status = 'submitted'"), sqlite_where=sa.text("status = 'submitted'"))
     op.add_column('edits', sa.Column('minimality_level', sa.String(length=8),
                                      sa.Computed(LEVEL[dialect], persisted=dialect != 'sqlite'), nullable=True))
     if dialect == 'postgresql':
@@ -51,5 +54,6 @@ def downgrade() -> None:
             names = ', '.join(part.split('=')[0].strip() for part in settings.split(','))
             op.execute(f'ALTER TABLE {table} RESET ({names})')
     op.drop_column('edits', 'minimality_level')
+    op.drop_index('ix_edits_review_queue', table_name='edits')
     op.create_index('ix_edits_author_id', 'edits', ['author_id'], unique=False)
     op.drop_index('ix_edits_author_item', table_name='edits')
