@@ -48,8 +48,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reviewers", type=int, default=5)
     parser.add_argument("--admins", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--warmup", type=float, default=5.0,
-                        help="seconds of the same load before measuring (each worker loads the tokenizer)")
+    parser.add_argument("--warmup", type=float, default=10.0,
+                        help="seconds of the same load before measuring: longer than one item's cycle (5 saves and a "
+                             "submit, 6 s), so that every pooled connection has planned each statement once")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between an annotator's saves")
     parser.add_argument("--saves-per-item", type=int, default=5)
     parser.add_argument("--drafts-only", action="store_true", help="no submits: one leased item, drafts only")
