@@ -44,35 +44,36 @@ def _available_items(by_dataset: bool) -> Select:
     more server CPU than PostgreSQL takes to run it."""
     user_id: BindParameter[int] = bindparam("b_user_id")
     now: BindParameter[datetime] = bindparam("b_now", type_=Lease.expires_at.type)
-    # Every test is a count per candidate row, probed by an index (leases by item, edits by author and item,
-    # edits by item and status): the scan walks the open items in id order and stops at the first that
-    # passes. Written as NOT EXISTS or as a join with all live leases counted, PostgreSQL plans anti and
-    # merge joins that read every edit of the annotator's or every lease, each time (about 2.5 times the
-    # cost, measured on a queue after a minute of the 200-annotator load).
+    # Live leases of others per item, counted once for the whole query: as a count per candidate row it
+    # probes the leases of each of the items other people hold, which every lease scans past.
     others_leases = (
-        select(func.count()).select_from(Lease)
-        .where(Lease.item_id == Item.id, Lease.expires_at > now, Lease.user_id != user_id)
-        .scalar_subquery()
+        select(Lease.item_id, func.count().label("held"))
+        .where(Lease.expires_at > now, Lease.user_id != user_id)
+        .group_by(Lease.item_id)
+        .subquery()
     )
     done_edits = (
         select(func.count()).select_from(Edit)
         .where(Edit.item_id == Item.id, Edit.status.in_(DONE_STATUSES))
         .scalar_subquery()
     )
+    # The items of the annotator's own finished edits, read once through the index of edits by author and
+    # item and looked up in a hash per candidate (NOT IN over a non-null column). Written as NOT EXISTS,
+    # PostgreSQL plans an anti join that reads every edit of the dataset; as a count per candidate row, it
+    # probes the index for each of the items other people hold.
     own_finished = (
-        select(func.count()).select_from(Edit)
-        .where(Edit.item_id == Item.id, Edit.author_id == user_id,
-               Edit.status.in_((*DONE_STATUSES, EditStatus.superseded)))
-        .scalar_subquery()
+        select(Edit.item_id)
+        .where(Edit.author_id == user_id, Edit.status.in_((*DONE_STATUSES, EditStatus.superseded)))
     )
     query = (
         select(Item.id)
         .join(Dataset, Dataset.id == Item.dataset_id)
+        .outerjoin(others_leases, others_leases.c.item_id == Item.id)
         .where(
             Item.state == OPEN,
             ~exists().where(Skip.item_id == Item.id, Skip.user_id == user_id),
-            own_finished == 0,
-            others_leases + done_edits < Dataset.annotations_per_item,
+            Item.id.not_in(own_finished),
+            func.coalesce(others_leases.c.held, 0) + done_edits < Dataset.annotations_per_item,
         )
     )
     return query.where(Item.dataset_id == bindparam("b_dataset_id")) if by_dataset else query
