@@ -42,6 +42,17 @@ def exception_lines(log: str) -> Counter[str]:
     return found
 
 
+def in_place_updates(url: str) -> str:
+    """How many of the edits table's updates PostgreSQL wrote beside the row, without new index entries
+    (heap-only tuples: the edits pages' free space is there for them)."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        row = conn.execute("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'edits'").fetchone()
+    updated, in_place = row if row else (0, 0)
+    return f"edits updates written in place (heap-only): {in_place} of {updated} ({100 * in_place / max(updated, 1):.0f} %)"
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--annotators", type=int, default=200)
@@ -98,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             client_cpu = own_cpu_seconds() - client_cpu
             pg_cpu = (tree_cpu_seconds(cluster.pid) if cluster else math.nan) - pg_cpu
         verdict = verify(url, ledger, seeded.annotator_ids)
+        updates = in_place_updates(url)
         server_errors = exception_lines(log.read_text(errors="replace"))
     mode = "drafts only" if args.drafts_only else f"{args.saves_per_item} drafts then submit"
     print(f"annotators={args.annotators} reviewers={args.reviewers} admins={args.admins} think={args.think}s "
@@ -114,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {count} x {line[:200]}")
     print(*rec.error_samples(), sep="\n") if rec.total_errors else None
     print(*verdict.lines(), sep="\n")
+    print(updates)
     start = ledger.successes[0] if ledger.successes else 0.0
     window = max(5.0, elapsed / 6)
     for endpoint in ("draft save", "submit", "lease"):
