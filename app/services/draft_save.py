@@ -60,14 +60,14 @@ _GRADING_CONTEXT = (
     .where(Item.id == bindparam("b_item_id"))
 )
 
-_LEASE_LIVES = exists().where(_LEASES.c.item_id == bindparam("b_item_id"), _LEASES.c.user_id == bindparam("b_user_id"),
+LEASE_LIVES = exists().where(_LEASES.c.item_id == bindparam("b_item_id"), _LEASES.c.user_id == bindparam("b_user_id"),
                               _LEASES.c.expires_at > bindparam("b_now"))
 REPLY_COLUMNS = [c for c in _EDITS.c if c.name in EditPublic.model_fields
                   and c.name not in ("edited_text", "hunks", "stats")]  # these the caller has already
 _WRITE_DRAFT = (
     update(_EDITS)
     .where(_EDITS.c.item_id == bindparam("b_item_id"), _EDITS.c.author_id == bindparam("b_user_id"),
-           _EDITS.c.status == EditStatus.draft, _EDITS.c.version == bindparam("b_version"), _LEASE_LIVES)
+           _EDITS.c.status == EditStatus.draft, _EDITS.c.version == bindparam("b_version"), LEASE_LIVES)
     .values(edited_text=bindparam("b_text"), outcome=bindparam("b_outcome"), needs_rewrite=bindparam("b_rewrite"),
             hunks=bindparam("b_hunks"), stats=bindparam("b_stats"), updated_at=bindparam("b_now"),
             submitted_at=None, version=_EDITS.c.version + 1,
@@ -90,7 +90,7 @@ _NEW_DRAFT = (
         [*_NEW_DRAFT_PARAMS, *_NEW_DRAFT_CONSTANTS],
         select(*(bindparam(param, type_=_EDITS.c[column].type) for column, param in _NEW_DRAFT_PARAMS.items()),
                *(literal(value, _EDITS.c[column].type) for column, value in _NEW_DRAFT_CONSTANTS.items()))
-        .where(_LEASE_LIVES),
+        .where(LEASE_LIVES),
     )
     .on_conflict_do_nothing(index_elements=["item_id", "author_id"], index_where=text("status = 'draft'"))
     .returning(*REPLY_COLUMNS)

@@ -216,3 +216,29 @@ def test_two_annotators_submitting_one_item_at_once_leave_it_submitted(
         assert answers == [200, 200]
         session.expire_all()
         assert session.get(Item, drafted[0][0]["id"]).state == "submitted"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_state_set_while_a_one_annotation_submit_graded_is_not_overwritten(
+    client_for: Clients, make_dataset, session: Session, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without the item lock, a flag raised between the submit's read and its write orders before it: the
+    edit is submitted (as if submitted a moment earlier and flagged after) and the item stays flagged."""
+    from app.db import get_sessionmaker
+
+    dataset = make_dataset(1)
+    annotator = client_for("annotator")
+    item, version = _drafted(annotator, dataset.id, "draft")
+    real_grade = quick_submit.grade_texts
+
+    def grade_while_an_admin_flags(*args):
+        with get_sessionmaker()() as admin:
+            admin.execute(update(Item).where(Item.id == item["id"]).values(state="flagged", flag="unsafe"))
+            admin.commit()
+        return real_grade(*args)
+
+    monkeypatch.setattr(quick_submit, "grade_texts", grade_while_an_admin_flags)
+    answer = put_edit(annotator, item["id"], item["rejected"].replace("an hour", "a day"), version, status="submitted")
+    assert answer.status_code == 200 and answer.json()["status"] == "submitted"
+    session.expire_all()
+    assert session.get(Item, item["id"]).state == "flagged"  # type: ignore[union-attr]
