@@ -4,9 +4,9 @@
 `flagged` ones wait for an admin. A rejection sends an item back to `open`.
 """
 
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, text, update
+from sqlalchemy import ColumnElement, Table, bindparam, case, func, select, text, update
 from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -69,6 +69,22 @@ _SET_STATE = (update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id"))
 _DONE_COUNTS = select(
     func.count().filter(Edit.status == EditStatus.accepted), func.count().filter(Edit.status.in_(DONE_STATUSES))
 ).where(Edit.item_id == bindparam("b_item_id"))
+
+
+def _count_item_edits(*statuses: EditStatus) -> Any:
+    return (select(func.count()).select_from(Edit)
+            .where(Edit.item_id == Item.id, Edit.status.in_(statuses)).scalar_subquery())
+
+
+def state_in_sql(needed: Any, submitting: int = 0) -> ColumnElement[str]:
+    """refresh_item_state's rule as an SQL expression for an UPDATE of items, over the item's edits as that
+    statement sees them; `submitting`: edits the same statement submits (still drafts in its snapshot)."""
+    return case(
+        (Item.flag.is_not(None), FLAGGED),
+        (_count_item_edits(EditStatus.accepted) >= needed, ACCEPTED),
+        (_count_item_edits(*DONE_STATUSES) + submitting >= needed, SUBMITTED),
+        else_=OPEN,
+    )
 
 
 def refresh_item_state(session: Session, item: Item, annotations_needed: int | None = None) -> str:

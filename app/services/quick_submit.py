@@ -28,7 +28,6 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    case,
     delete,
     exists,
     func,
@@ -45,17 +44,12 @@ from app.models.base import utcnow
 from app.schemas.items import EditPublic
 from app.services.draft_save import LEASE_LIVES, REPLY_COLUMNS
 from app.services.edits import check_request, check_submittable, enqueue_after_commit, grade_texts
-from app.services.item_state import ACCEPTED, DONE_STATUSES, OPEN, SUBMITTED
+from app.services.item_state import OPEN, SUBMITTED, state_in_sql
 
 _EDITS = cast(Table, Edit.__table__)
 _LEASES = cast(Table, Lease.__table__)
 _ITEMS = cast(Table, Item.__table__)
 _EVENTS = cast(Table, AuditEvent.__table__)
-
-
-def _count_of_item_edits(*statuses: EditStatus) -> Any:
-    return (select(func.count()).select_from(_EDITS)
-            .where(_EDITS.c.item_id == _ITEMS.c.id, _EDITS.c.status.in_(statuses)).scalar_subquery())
 
 
 # Everything a submit depends on: the original and the grading settings, and the caller's lease and draft;
@@ -97,14 +91,8 @@ _EVENT_VALUES = {  # audit_events column: its value (audit.record writes the sam
     "created_at": bindparam("b_now"),
 }
 _EVENT = insert(_EVENTS).from_select(list(_EVENT_VALUES), select(*_EVENT_VALUES.values()).where(_WRITTEN)).cte("event")
-# item_state.refresh_item_state's rule over the item's finished edits as this statement sees them, plus the
-# one it submits (still a draft in its snapshot); a flagged item never comes this way.
-_NEEDED: Any = bindparam("b_needed")
-_NEW_STATE = case(
-    (_count_of_item_edits(EditStatus.accepted) >= _NEEDED, ACCEPTED),
-    (_count_of_item_edits(*DONE_STATUSES) + 1 >= _NEEDED, SUBMITTED),
-    else_=OPEN,
-)
+# The item's state from its finished edits as this statement sees them, plus the one it submits.
+_NEW_STATE = state_in_sql(bindparam("b_needed"), submitting=1)
 _ITEM_STATE = (update(_ITEMS).where(_ITEMS.c.id == bindparam("b_item_id"), _ITEMS.c.state != _NEW_STATE, _WRITTEN)
                .values(state=_NEW_STATE, updated_at=bindparam("b_now")).cte("item_state"))
 _SUBMIT_COUNTED = select(_SUBMITTED).add_cte(_RELEASED, _EVENT, _ITEM_STATE)

@@ -8,7 +8,7 @@ Each action changes the edit only while it is still `submitted`, so two reviewer
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from app.models import Edit, EditStatus, Item, User
 from app.models.base import utcnow
@@ -32,30 +32,18 @@ def _queue_query(reviewer: User, dataset_id: int | None) -> Select:
     return query
 
 
-# What a list of the queue leaves unread: the texts and figures that only one edit's own page shows.
-_LISTING = (defer(Edit.edited_text), defer(Edit.hunks), defer(Edit.usage), defer(Edit.rationale),
-            defer(Edit.review_reason))
-
-
 def review_queue(
-    session: Session, reviewer: User, dataset_id: int | None = None, limit: int = 50, offset: int = 0,
-    listing: bool = False,
+    session: Session, reviewer: User, dataset_id: int | None = None, limit: int = 50, offset: int = 0
 ) -> list[Edit]:
-    """Submitted edits waiting for review, oldest submission first; `listing` leaves the edited texts, hunks
-    and usage unloaded (a page of the queue shows a line per edit, and reviewers poll it)."""
+    """Submitted edits waiting for review, oldest submission first."""
     query = _queue_query(reviewer, dataset_id).order_by(Edit.submitted_at, Edit.id).limit(limit).offset(offset)
-    return list(session.scalars(query.options(*_LISTING) if listing else query))
+    return list(session.scalars(query))
 
 
-def items_of(session: Session, edits: list[Edit], listing: bool = False) -> dict[int, Item]:
-    """The items of the edits by id, in one query; `listing` leaves the prompts and preferred responses out."""
+def items_of(session: Session, edits: list[Edit]) -> dict[int, Item]:
+    """The items of the edits by id, in one query (a page of the queue made one per row before)."""
     item_ids = {e.item_id for e in edits}
-    if not item_ids:
-        return {}
-    query = select(Item).where(Item.id.in_(item_ids))
-    if listing:
-        query = query.options(defer(Item.prompt), defer(Item.chosen), defer(Item.meta))
-    return {i.id: i for i in session.scalars(query)}
+    return {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(item_ids)))} if item_ids else {}
 
 
 def review_queue_size(session: Session, reviewer: User, dataset_id: int | None = None) -> int:

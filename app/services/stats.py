@@ -48,11 +48,10 @@ _OWN_FINISHED = (Edit.author_id.is_not(None), Edit.model_name.is_(None), Edit.pa
 _SPENT = func.coalesce(Edit.time_spent_s, 0.0)
 
 
-def _per_annotator(session: Session, dataset_id: int | None) -> Select:
+def _per_annotator(dataset_id: int | None, median_in_sql: bool) -> Select:
     """One row per annotator, aggregated by the database: the work grows all day and the dashboard is
     polled, so no edit is read one by one (PostgreSQL computes the median too; SQLite has no percentile)."""
-    median = (func.percentile_cont(0.5).within_group(_SPENT) if session.get_bind().dialect.name == "postgresql"
-              else null())
+    median = func.percentile_cont(0.5).within_group(_SPENT) if median_in_sql else null()
     query = (
         select(
             User.id, User.email, func.count(), median,
@@ -85,8 +84,9 @@ def _medians_in_python(session: Session, dataset_id: int | None) -> dict[int, fl
 
 def annotator_stats(session: Session, dataset_id: int | None = None) -> list[AnnotatorStats]:
     """Every annotator with finished work (in one dataset, or in all), ordered by e-mail."""
-    rows = session.execute(_per_annotator(session, dataset_id)).all()
-    medians = _medians_in_python(session, dataset_id) if rows and rows[0][3] is None else {}
+    median_in_sql = session.get_bind().dialect.name == "postgresql"
+    rows = session.execute(_per_annotator(dataset_id, median_in_sql)).all()
+    medians = {} if median_in_sql or not rows else _medians_in_python(session, dataset_id)
     return [
         AnnotatorStats(user_id, email, done, float(median) if median is not None else medians.get(user_id),
                        over / done, no_edit, accepted, rejected, modified)

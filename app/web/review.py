@@ -42,8 +42,8 @@ def _done_notice(done: str) -> dict[str, str] | None:
 @router.get("", response_class=HTMLResponse)
 def get_review_queue(request: Request, session: SessionDep, user: ReviewerPage, dataset_id: int | None = None,
                      done: str = "") -> HTMLResponse:
-    edits = review.review_queue(session, user, dataset_id, limit=100, listing=True)
-    items = review.items_of(session, edits, listing=True)
+    edits = review.review_queue(session, user, dataset_id, limit=100)
+    items = review.items_of(session, edits)
     return render(request, "review/queue.html", {
         "user": user, "section": "review", "title": "Review", "edits": edits, "items": items,
         "emails": _emails(session, edits), "total": review.review_queue_size(session, user, dataset_id),

@@ -19,6 +19,21 @@ from tests.api.test_edits import lease, put_edit
 Clients = Callable[[str], TestClient]
 
 
+def _while_grading(monkeypatch: pytest.MonkeyPatch, statement: Any) -> None:
+    """Commit `statement` from another session between the quick submit's read and its write."""
+    from app.db import get_sessionmaker
+
+    real_grade = quick_submit.grade_texts
+
+    def grade_after_another_writer(*args):
+        with get_sessionmaker()() as other:
+            other.execute(statement)
+            other.commit()
+        return real_grade(*args)
+
+    monkeypatch.setattr(quick_submit, "grade_texts", grade_after_another_writer)
+
+
 @pytest.fixture
 def locked_path_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str]]:
     """(item id, status) of every save that reached the locked path (edits.save_edit)."""
@@ -162,21 +177,11 @@ def test_a_draft_saved_while_the_submit_graded_makes_it_a_409_and_keeps_that_dra
     """A quick draft save takes no item lock: one from another tab lands between the submit's locked read
     and its write. The write matches nothing, the locked path refuses the submit as stale, and the other
     tab's draft, the lease and the item stay as they were."""
-    from app.db import get_sessionmaker
-
     dataset = make_dataset(1)
     annotator = client_for("annotator")
     item, version = _drafted(annotator, dataset.id, "draft")
-    real_grade = quick_submit.grade_texts
-
-    def grade_while_another_tab_saves(*args):
-        with get_sessionmaker()() as other_tab:
-            other_tab.execute(update(Edit).where(Edit.item_id == item["id"])
-                              .values(edited_text="the other tab's words", version=Edit.version + 1))
-            other_tab.commit()
-        return real_grade(*args)
-
-    monkeypatch.setattr(quick_submit, "grade_texts", grade_while_another_tab_saves)
+    _while_grading(monkeypatch, update(Edit).where(Edit.item_id == item["id"])
+                   .values(edited_text="the other tab's words", version=Edit.version + 1))
     answer = put_edit(annotator, item["id"], item["rejected"].replace("an hour", "a day"), version, status="submitted")
     assert answer.status_code == 409 and answer.json()["current_version"] == version + 1
     stored = _stored_outcome(session, item["id"], labels_calls)
@@ -224,20 +229,10 @@ def test_a_state_set_while_a_one_annotation_submit_graded_is_not_overwritten(
 ) -> None:
     """Without the item lock, a flag raised between the submit's read and its write orders before it: the
     edit is submitted (as if submitted a moment earlier and flagged after) and the item stays flagged."""
-    from app.db import get_sessionmaker
-
     dataset = make_dataset(1)
     annotator = client_for("annotator")
     item, version = _drafted(annotator, dataset.id, "draft")
-    real_grade = quick_submit.grade_texts
-
-    def grade_while_an_admin_flags(*args):
-        with get_sessionmaker()() as admin:
-            admin.execute(update(Item).where(Item.id == item["id"]).values(state="flagged", flag="unsafe"))
-            admin.commit()
-        return real_grade(*args)
-
-    monkeypatch.setattr(quick_submit, "grade_texts", grade_while_an_admin_flags)
+    _while_grading(monkeypatch, update(Item).where(Item.id == item["id"]).values(state="flagged", flag="unsafe"))
     answer = put_edit(annotator, item["id"], item["rejected"].replace("an hour", "a day"), version, status="submitted")
     assert answer.status_code == 200 and answer.json()["status"] == "submitted"
     session.expire_all()

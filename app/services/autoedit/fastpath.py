@@ -10,7 +10,7 @@ which follows the same rules. Lock order as everywhere: item, task, batch.
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from app.models import AutoEditBatch, AutoEditTask, Dataset, Edit, EditStatus, Item
@@ -19,7 +19,7 @@ from app.services.autoedit.options import BatchTiming
 from app.services.autoedit.pricing import Usage
 from app.services.autoedit.prompt import ParsedEdit, max_tokens_for, render_prompt
 from app.services.autoedit.states import B_RUNNING, DONE, PENDING, QUEUED, RUNNING, TASK_CLAIMABLE
-from app.services.item_state import ACCEPTED, DONE_STATUSES, FLAGGED, OPEN, SUBMITTED
+from app.services.item_state import state_in_sql
 from app.services.minimality import HARD, Minimality
 
 _CLAIM = (
@@ -58,22 +58,12 @@ _TAKE_NEXT = (
 )
 
 
-def _count_edits(statuses: tuple[EditStatus, ...]) -> Any:
-    return (select(func.count()).select_from(Edit)
-            .where(Edit.item_id == Item.id, Edit.status.in_(statuses)).scalar_subquery())
-
-
 _NEEDED = func.coalesce(func.nullif(
     select(Dataset.annotations_per_item).where(Dataset.id == Item.dataset_id).scalar_subquery(), 0), 1)
 # item_state.refresh_item_state's rules as one UPDATE (tests/autoedit/test_fastpath.py holds them equal).
 _REFRESH_STATE = (
     update(Item).where(Item.id == bindparam("b_item_id"))
-    .values(state=case(
-        (Item.flag.is_not(None), FLAGGED),
-        (_count_edits((EditStatus.accepted,)) >= _NEEDED, ACCEPTED),
-        (_count_edits(DONE_STATUSES) >= _NEEDED, SUBMITTED),
-        else_=OPEN,
-    ), updated_at=bindparam("b_now"))
+    .values(state=state_in_sql(_NEEDED), updated_at=bindparam("b_now"))
 )
 
 
